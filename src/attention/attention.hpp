@@ -1,0 +1,27 @@
+// The attention ops of attnscope's core. Inputs are xtensor containers or
+// no-copy views (see MatrixRef); outputs are xtensor containers. Every op
+// returns both the attention weights and the result, or a Status saying why
+// not (shapes that do not agree, non-finite values, sizes over core/limits.hpp).
+#pragma once
+
+#include "attention/types.hpp"
+
+namespace attnscope {
+
+// Single-head attention of queries q [T, dq] over keys k [S, dk] and values
+// v [S, dv]. dot and scaled_dot need dq == dk; general and additive take
+// their parameters from options.params.
+Result<AttentionResult> attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                                  const AttentionOptions& options = {});
+
+// Multi-head attention with input and output projections, like
+// torch.nn.MultiheadAttention: query [T, Dq], key [S, Dk], value [S, Dv]
+// (self-attention passes the same tensor three times). D = wq.rows is split
+// into params.heads heads of D / heads features. options.scoring applies per
+// head (scaled_dot scales by sqrt(D / heads)); options.params stacks per-head
+// parameters along rows (see ScoringParams).
+Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const MatrixRef& key,
+                                             const MatrixRef& value, const MultiHeadParams& params,
+                                             const AttentionOptions& options = {});
+
+}  // namespace attnscope
