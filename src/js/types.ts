@@ -1,0 +1,129 @@
+/** How query i scores key j before the softmax. */
+export type Scoring = 'dot' | 'scaled_dot' | 'general' | 'additive';
+
+/** Row-major float data: a Float32Array, or any array-like of numbers (copied once). */
+export type FloatData = Float32Array | ArrayLike<number>;
+
+export interface Mask {
+  /** Query i sees keys j <= i + (s - t): the lower triangle when t == s. */
+  causal?: boolean;
+  /** One flag per key; true / nonzero marks padding, which is ignored. */
+  keyPadding?: ArrayLike<boolean | number>;
+}
+
+/**
+ * Learned parameters of the general and additive scorings. For multi-head
+ * attention each one stacks the heads: W [heads*dh, dh], W1/W2 [heads*hidden, dh],
+ * v/b1/b2 [heads*hidden].
+ */
+export interface ScoringParams {
+  /** general: e_ij = q_i^T W k_j, W [dq, dk]. */
+  W?: FloatData;
+  /** additive: e_ij = v^T tanh(W1 q_i + b1 + W2 k_j + b2); W1 [hidden, dq]. */
+  W1?: FloatData;
+  /** additive: W2 [hidden, dk]. */
+  W2?: FloatData;
+  /** additive: v [hidden]. */
+  v?: FloatData;
+  b1?: FloatData;
+  b2?: FloatData;
+  /** additive hidden size; inferred from v's length when omitted. */
+  hidden?: number;
+}
+
+export interface AttentionShape {
+  /** Number of queries (rows of q). */
+  t: number;
+  /** Number of keys and values (rows of k and v). */
+  s: number;
+  /** Query width (columns of q). */
+  d: number;
+  /** Key width; defaults to d. */
+  dk?: number;
+  /** Value width; defaults to dk. */
+  dv?: number;
+}
+
+export interface AttentionInput {
+  q: FloatData; // [t, d]
+  k: FloatData; // [s, dk]
+  v: FloatData; // [s, dv]
+  shape: AttentionShape;
+  /** Defaults to 'scaled_dot'. */
+  scoring?: Scoring;
+  params?: ScoringParams;
+  mask?: Mask;
+  /** softmax(e / temperature); within [1e-6, 1e6]; defaults to 1. */
+  temperature?: number;
+}
+
+export interface AttentionOutput {
+  /** e_ij after scoring and scaling; -Infinity where masked. [t, s] */
+  scores: Float32Array;
+  /** alpha = softmax(e / temperature); rows sum to 1, or are all 0 when fully masked. [t, s] */
+  weights: Float32Array;
+  /** c_i = sum_j alpha_ij v_j. [t, dv] */
+  context: Float32Array;
+  shape: { t: number; s: number; dv: number };
+}
+
+/** Projection weights in torch's Linear layout: W [out, in], y = x W^T + b. */
+export interface MultiHeadWeights {
+  wq: FloatData; // [dModel, dIn]
+  wk: FloatData; // [dModel, dKeyIn]
+  wv: FloatData; // [dModel, dValueIn]
+  wo: FloatData; // [dModel, dModel]
+  bq?: FloatData;
+  bk?: FloatData;
+  bv?: FloatData;
+  bo?: FloatData;
+}
+
+export interface MultiHeadShape {
+  t: number;
+  /** Key/value rows; defaults to t (self-attention). */
+  s?: number;
+  dModel: number;
+  heads: number;
+  /** Width of query rows; defaults to dModel. */
+  dIn?: number;
+  /** Width of key rows; defaults to dIn. */
+  dKeyIn?: number;
+  /** Width of value rows; defaults to dKeyIn. */
+  dValueIn?: number;
+}
+
+export interface MultiHeadInput {
+  query: FloatData; // [t, dIn]
+  /** Defaults to query (self-attention). [s, dKeyIn] */
+  key?: FloatData;
+  /** Defaults to key. [s, dValueIn] */
+  value?: FloatData;
+  shape: MultiHeadShape;
+  weights: MultiHeadWeights;
+  scoring?: Scoring;
+  params?: ScoringParams;
+  mask?: Mask;
+  temperature?: number;
+}
+
+export interface MultiHeadOutput {
+  /** Per-head attention weights. [heads, t, s] */
+  weights: Float32Array;
+  /** Output after the output projection. [t, dModel] */
+  output: Float32Array;
+  shape: { heads: number; t: number; s: number; dModel: number };
+}
+
+export interface MemoryStats {
+  /** Bytes currently allocated on the wasm heap. */
+  heapUsed: number;
+  /** Current size of the wasm memory in bytes (it grows, never shrinks). */
+  heapSize: number;
+}
+
+/** The calls an engine answers, on the main thread or in a worker. */
+export interface AttentionApi {
+  attention(input: AttentionInput): AttentionOutput | Promise<AttentionOutput>;
+  multiHeadAttention(input: MultiHeadInput): MultiHeadOutput | Promise<MultiHeadOutput>;
+}

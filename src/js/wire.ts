@@ -1,0 +1,166 @@
+// Turns the public inputs into the flat objects the embind layer reads
+// (src/bindings/embind.cpp), checking every type first: C++ must never see a
+// value of the wrong type, and a wrong length must fail before any copy.
+import { AttnscopeError } from './errors.js';
+import type { AttentionInput, FloatData, Mask, MultiHeadInput, ScoringParams } from './types.js';
+
+const SCORINGS = new Set(['dot', 'scaled_dot', 'general', 'additive']);
+
+function fail(code: 'invalid_argument' | 'shape_mismatch', message: string): never {
+  throw new AttnscopeError(code, message);
+}
+
+function size(value: unknown, name: string, min = 1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    fail('invalid_argument', `${name} must be an integer >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+function isArrayLike(x: unknown): x is ArrayLike<unknown> {
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as { length?: unknown }).length === 'number' &&
+    Number.isSafeInteger((x as { length: number }).length)
+  );
+}
+
+/** A Float32Array of exactly `expected` elements (the caller's own, or one copy). */
+export function floats(x: unknown, name: string, expected: number): Float32Array {
+  if (!isArrayLike(x)) fail('invalid_argument', `${name} must be a Float32Array or an array of numbers`);
+  if (x.length !== expected)
+    fail('shape_mismatch', `${name} has ${x.length} elements, its shape says ${expected}`);
+  if (x instanceof Float32Array) return x;
+  const out = new Float32Array(expected);
+  for (let i = 0; i < expected; i++) {
+    const v = x[i];
+    if (typeof v !== 'number') fail('invalid_argument', `${name}[${i}] is not a number`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function optionalFloats(x: unknown, name: string, expected: number): Float32Array | undefined {
+  return x === undefined || x === null ? undefined : floats(x, name, expected);
+}
+
+function scoringOf(x: unknown): string {
+  if (x === undefined) return 'scaled_dot';
+  if (typeof x !== 'string' || !SCORINGS.has(x))
+    fail('invalid_argument', `scoring must be one of dot, scaled_dot, general, additive; got ${String(x)}`);
+  return x;
+}
+
+function temperatureOf(x: unknown): number {
+  if (x === undefined) return 1;
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0)
+    fail('invalid_argument', `temperature must be a finite number > 0, got ${String(x)}`);
+  return x;
+}
+
+function maskOf(mask: Mask | undefined, s: number): { causal: boolean; keyPadding?: Uint8Array } {
+  if (mask === undefined || mask === null) return { causal: false };
+  if (typeof mask !== 'object') fail('invalid_argument', 'mask must be an object');
+  const causal = mask.causal ?? false;
+  if (typeof causal !== 'boolean') fail('invalid_argument', 'mask.causal must be a boolean');
+  const pad = mask.keyPadding;
+  if (pad === undefined || pad === null) return { causal };
+  if (!isArrayLike(pad)) fail('invalid_argument', 'mask.keyPadding must be an array of booleans or numbers');
+  if (pad.length !== s) fail('shape_mismatch', `mask.keyPadding has ${pad.length} flags, expected one per key (${s})`);
+  const keyPadding = new Uint8Array(s);
+  for (let j = 0; j < s; j++) keyPadding[j] = pad[j] ? 1 : 0;
+  return { causal, keyPadding };
+}
+
+/** Scoring parameters for `heads` stacked heads of query width dq and key width dk. */
+function paramsOf(
+  scoring: string,
+  params: ScoringParams | undefined,
+  heads: number,
+  dq: number,
+  dk: number,
+): Record<string, unknown> {
+  const p = params ?? {};
+  if (typeof p !== 'object') fail('invalid_argument', 'params must be an object');
+  if (scoring === 'general') {
+    if (p.W === undefined) fail('invalid_argument', 'general scoring needs params.W');
+    return { W: floats(p.W, 'params.W', heads * dq * dk) };
+  }
+  if (scoring === 'additive') {
+    if (p.v === undefined || p.W1 === undefined || p.W2 === undefined)
+      fail('invalid_argument', 'additive scoring needs params.W1, params.W2 and params.v');
+    const vLength = isArrayLike(p.v) ? p.v.length : NaN;
+    const hidden = size(p.hidden ?? vLength / heads, 'params.hidden');
+    return {
+      hidden,
+      W1: floats(p.W1, 'params.W1', heads * hidden * dq),
+      W2: floats(p.W2, 'params.W2', heads * hidden * dk),
+      va: floats(p.v, 'params.v', heads * hidden),
+      b1: optionalFloats(p.b1, 'params.b1', heads * hidden),
+      b2: optionalFloats(p.b2, 'params.b2', heads * hidden),
+    };
+  }
+  return {};
+}
+
+function objectOf(x: unknown, name: string): Record<string, unknown> {
+  if (x === null || typeof x !== 'object') fail('invalid_argument', `${name} must be an object`);
+  return x as Record<string, unknown>;
+}
+
+export function attentionWire(input: AttentionInput): Record<string, unknown> {
+  const i = objectOf(input, 'the input') as unknown as AttentionInput;
+  const shape = objectOf(i.shape, 'shape');
+  const t = size(shape.t, 'shape.t');
+  const s = size(shape.s, 'shape.s');
+  const dq = size(shape.d, 'shape.d');
+  const dk = size(shape.dk ?? dq, 'shape.dk');
+  const dv = size(shape.dv ?? dk, 'shape.dv');
+  const scoring = scoringOf(i.scoring);
+  return {
+    t, s, dq, dk, dv, scoring,
+    q: floats(i.q, 'q', t * dq),
+    k: floats(i.k, 'k', s * dk),
+    v: floats(i.v, 'v', s * dv),
+    temperature: temperatureOf(i.temperature),
+    ...maskOf(i.mask, s),
+    ...paramsOf(scoring, i.params, 1, dq, dk),
+  };
+}
+
+export function multiHeadWire(input: MultiHeadInput): Record<string, unknown> {
+  const i = objectOf(input, 'the input') as unknown as MultiHeadInput;
+  const shape = objectOf(i.shape, 'shape');
+  const w = objectOf(i.weights, 'weights') as unknown as MultiHeadInput['weights'];
+  const t = size(shape.t, 'shape.t');
+  const s = size(shape.s ?? t, 'shape.s');
+  const dModel = size(shape.dModel, 'shape.dModel');
+  const heads = size(shape.heads, 'shape.heads');
+  if (dModel % heads !== 0) fail('shape_mismatch', `${heads} heads do not divide the model width ${dModel}`);
+  const dIn = size(shape.dIn ?? dModel, 'shape.dIn');
+  const dKeyIn = size(shape.dKeyIn ?? dIn, 'shape.dKeyIn');
+  const dValueIn = size(shape.dValueIn ?? dKeyIn, 'shape.dValueIn');
+  const scoring = scoringOf(i.scoring);
+  const key: FloatData | undefined = i.key ?? (s === t && dKeyIn === dIn ? i.query : undefined);
+  const value: FloatData | undefined = i.value ?? (dValueIn === dKeyIn ? key : undefined);
+  if (key === undefined || value === undefined)
+    fail('invalid_argument', 'key and value are required unless they have the shape of query (self-attention)');
+  const dh = dModel / heads;
+  return {
+    t, s, dIn, dKeyIn, dValueIn, dModel, heads, scoring,
+    query: floats(i.query, 'query', t * dIn),
+    key: floats(key, 'key', s * dKeyIn),
+    value: floats(value, 'value', s * dValueIn),
+    wq: floats(w.wq, 'weights.wq', dModel * dIn),
+    wk: floats(w.wk, 'weights.wk', dModel * dKeyIn),
+    wv: floats(w.wv, 'weights.wv', dModel * dValueIn),
+    wo: floats(w.wo, 'weights.wo', dModel * dModel),
+    bq: optionalFloats(w.bq, 'weights.bq', dModel),
+    bk: optionalFloats(w.bk, 'weights.bk', dModel),
+    bv: optionalFloats(w.bv, 'weights.bv', dModel),
+    bo: optionalFloats(w.bo, 'weights.bo', dModel),
+    temperature: temperatureOf(i.temperature),
+    ...maskOf(i.mask, s),
+    ...paramsOf(scoring, i.params, heads, dh, dh),
+  };
+}
