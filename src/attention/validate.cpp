@@ -24,7 +24,11 @@ Status matrix(const MatrixRef& m, const char* name, std::size_t max_rows, std::s
                                  std::to_string(max_rows) + " x " + std::to_string(max_cols)};
   if (m.data == nullptr) return {Code::kInvalidArgument, std::string(name) + " has no data"};
   if (m.stride < m.cols) return {Code::kInvalidArgument, std::string(name) + " has a row stride below its width"};
-  for (std::size_t i = 0; i < m.rows; ++i) ATTNSCOPE_RETURN_IF_ERROR(finite(m.row(i), m.cols, name));
+  for (std::size_t i = 0; i < m.rows; ++i)
+    for (std::size_t j = 0; j < m.cols; ++j)
+      if (!std::isfinite(m.row(i)[j]))
+        return {Code::kNonFinite, std::string(name) + " has a non-finite value (" + std::to_string(m.row(i)[j]) +
+                                      ") at [" + std::to_string(i) + ", " + std::to_string(j) + "]"};
   return Status::ok();
 }
 

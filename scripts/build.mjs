@@ -1,0 +1,38 @@
+// Assembles dist/ from the Emscripten output and src/js:
+//   index.js + attnscope.mjs + attnscope.wasm   the '.' entry (wasm beside it)
+//   attnscope.single.js                         './single-file': one ES module, wasm inlined
+//   worker.js + worker-main.js                  './worker'
+// Usage: node scripts/build.mjs <dir holding attnscope.mjs and attnscope.wasm>
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const wasmDir = process.argv[2];
+if (!wasmDir) throw new Error('usage: node scripts/build.mjs <emscripten output dir>');
+const dist = 'dist';
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist);
+execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+copyFileSync(join(wasmDir, 'attnscope.mjs'), join(dist, 'attnscope.mjs'));
+copyFileSync(join(wasmDir, 'attnscope.wasm'), join(dist, 'attnscope.wasm'));
+copyFileSync('src/js/attnscope.d.mts', join(dist, 'attnscope.d.mts'));
+
+// The single-file entry: inline the wasm as base64 and bundle everything.
+const wasm = readFileSync(join(dist, 'attnscope.wasm'));
+writeFileSync(join(dist, 'attnscope.wasm.b64.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
+await build({
+  entryPoints: [join(dist, 'single-file.js')],
+  outfile: join(dist, 'attnscope.single.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['node:*'],
+  legalComments: 'inline',
+  logLevel: 'warning',
+});
+// Bundled into attnscope.single.js; the types stay as single-file.d.ts.
+rmSync(join(dist, 'single-file.js'));
+rmSync(join(dist, 'attnscope.wasm.b64.js'));
+console.log(`dist: attnscope.wasm ${wasm.length} B`);

@@ -1,0 +1,35 @@
+// Types of the Emscripten glue (src/bindings, built as attnscope.mjs).
+export interface WireOk {
+  ok: true;
+  [key: string]: unknown;
+}
+export interface WireError {
+  ok: false;
+  code: string;
+  message: string;
+}
+export type WireResult = WireOk | WireError;
+
+export interface CoreHandle {
+  attention(opts: Record<string, unknown>): WireResult;
+  multiHeadAttention(opts: Record<string, unknown>): WireResult;
+  delete(): void;
+}
+
+export interface AttnscopeModule {
+  Core: new () => CoreHandle;
+  heapUsed(): number;
+  heapSize(): number;
+  simdArch(): string;
+}
+
+export interface ModuleArgs {
+  instantiateWasm?: (
+    imports: WebAssembly.Imports,
+    done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+  ) => object;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+export default function createAttnscopeModule(args?: ModuleArgs): Promise<AttnscopeModule>;

@@ -1,0 +1,105 @@
+// The main-thread engine: one wasm instance, synchronous calls, explicit
+// dispose(). The API is the same in the worker (worker.ts).
+import createAttnscopeModule, { type AttnscopeModule, type CoreHandle, type WireResult } from './attnscope.mjs';
+import { AttnscopeError } from './errors.js';
+import type { AttentionInput, AttentionOutput, MemoryStats, MultiHeadInput, MultiHeadOutput } from './types.js';
+import { attentionWire, multiHeadWire } from './wire.js';
+
+const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
+
+export class Engine {
+  #module: AttnscopeModule | null;
+  #core: CoreHandle | null;
+
+  private constructor(module: AttnscopeModule) {
+    this.#module = module;
+    this.#core = new module.Core();
+    if (disposeSymbol) (this as unknown as Record<symbol, () => void>)[disposeSymbol] = () => this.dispose();
+  }
+
+  /** Instantiates `compiled` (see loader.ts) into a fresh engine. */
+  static async instantiate(compiled: WebAssembly.Module): Promise<Engine> {
+    let module: AttnscopeModule;
+    try {
+      module = await createAttnscopeModule({
+        instantiateWasm(imports, done) {
+          WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled));
+          return {};
+        },
+      });
+    } catch (err) {
+      throw new AttnscopeError('load_failed', `could not start the attnscope wasm module: ${String(err)}`, { cause: err });
+    }
+    return new Engine(module);
+  }
+
+  /** The SIMD instruction set the kernels run on ('wasm' for WebAssembly SIMD128). */
+  get simdArch(): string {
+    return this.#live()[0].simdArch();
+  }
+
+  get disposed(): boolean {
+    return this.#core === null;
+  }
+
+  /** Single-head attention: scores, weights and context of q over k and v. */
+  attention(input: AttentionInput): AttentionOutput {
+    const wire = attentionWire(input);
+    const r = this.#call((core) => core.attention(wire));
+    return {
+      scores: r.scores as Float32Array,
+      weights: r.weights as Float32Array,
+      context: r.context as Float32Array,
+      shape: { t: wire.t as number, s: wire.s as number, dv: wire.dv as number },
+    };
+  }
+
+  /** Multi-head attention with projections, like torch.nn.MultiheadAttention. */
+  multiHeadAttention(input: MultiHeadInput): MultiHeadOutput {
+    const wire = multiHeadWire(input);
+    const r = this.#call((core) => core.multiHeadAttention(wire));
+    return {
+      weights: r.weights as Float32Array,
+      output: r.output as Float32Array,
+      shape: {
+        heads: wire.heads as number,
+        t: wire.t as number,
+        s: wire.s as number,
+        dModel: wire.dModel as number,
+      },
+    };
+  }
+
+  /** Wasm heap usage, for leak checks and memory budgets. */
+  memory(): MemoryStats {
+    const [module] = this.#live();
+    return { heapUsed: module.heapUsed(), heapSize: module.heapSize() };
+  }
+
+  /** Frees the engine's wasm objects. Calls after this throw 'disposed'. Idempotent. */
+  dispose(): void {
+    this.#core?.delete();
+    this.#core = null;
+    this.#module = null;
+  }
+
+  #live(): [AttnscopeModule, CoreHandle] {
+    if (!this.#module || !this.#core) throw new AttnscopeError('disposed', 'this engine has been disposed');
+    return [this.#module, this.#core];
+  }
+
+  #call(fn: (core: CoreHandle) => WireResult): Record<string, unknown> {
+    const [, core] = this.#live();
+    let result: WireResult;
+    try {
+      result = fn(core);
+    } catch (err) {
+      // Only a bug gets here (inputs were checked): a trap leaves the instance unusable.
+      this.#core = null;
+      this.#module = null;
+      throw new AttnscopeError('internal', `the wasm module failed (${String(err)}); create a new engine`, { cause: err });
+    }
+    if (!result.ok) throw AttnscopeError.from(result);
+    return result;
+  }
+}
