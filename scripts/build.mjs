@@ -1,6 +1,7 @@
 // Assembles dist/ from the Emscripten output and src/js:
 //   index.js + attnscope.mjs + attnscope.wasm   the '.' entry (wasm beside it)
 //   attnscope.single.js                         './single-file': one ES module, wasm inlined
+//   attnscope.global.js                         './global': the same as a classic script (file:// pages)
 //   worker.js + worker-main.js                  './worker'
 // Usage: node scripts/build.mjs <dir holding attnscope.mjs and attnscope.wasm>
 import { execFileSync } from 'node:child_process';
@@ -32,7 +33,21 @@ await build({
   legalComments: 'inline',
   logLevel: 'warning',
 });
-// Bundled into attnscope.single.js; the types stay as single-file.d.ts.
+// The same as a classic script defining globalThis.attnscope, for pages opened
+// from file://, where browsers refuse to load ES modules.
+await build({
+  entryPoints: [join(dist, 'single-file.js')],
+  outfile: join(dist, 'attnscope.global.js'),
+  bundle: true,
+  format: 'iife',
+  globalName: 'attnscope',
+  platform: 'browser',
+  external: ['node:*'],
+  define: { 'import.meta.url': 'undefined' },
+  legalComments: 'inline',
+  logLevel: 'warning',
+});
+// Bundled into attnscope.single.js and attnscope.global.js; the types stay as single-file.d.ts.
 rmSync(join(dist, 'single-file.js'));
 rmSync(join(dist, 'attnscope.wasm.b64.js'));
 console.log(`dist: attnscope.wasm ${wasm.length} B`);

@@ -65,7 +65,8 @@ Status check_scoring(const AttentionOptions& o, std::size_t heads, std::size_t d
     case Scoring::kDot:
     case Scoring::kScaledDot:
       if (dq != dk)
-        return {Code::kShapeMismatch, std::string(scoring_name(o.scoring)) + " scoring needs queries and keys of one width, got " +
+        return {Code::kShapeMismatch, std::string(scoring_name(o.scoring)) +
+                                          " scoring needs queries and keys of one width, got " +
                                           std::to_string(dq) + " and " + std::to_string(dk) +
                                           " (general or additive scoring allow different widths)"};
       return Status::ok();
@@ -159,8 +160,8 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wq, "Wq", kMaxDim, kMaxDim));
   const std::size_t D = p.wq.rows, H = p.heads, T = query.rows, S = key.rows;
   if (D % H != 0)
-    return Status(Code::kShapeMismatch, std::to_string(H) + " heads do not divide the model width " +
-                                            std::to_string(D));
+    return Status(Code::kShapeMismatch,
+                  std::to_string(H) + " heads do not divide the model width " + std::to_string(D));
   const std::size_t dh = D / H;
   ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wq, "Wq", query.cols));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wk, "Wk", kMaxDim, kMaxDim));
@@ -172,7 +173,8 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wo, "Wo", kMaxDim, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::rows(p.wo, "Wo", D));
   ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wo, "Wo", D));
-  const std::pair<const VectorRef*, const char*> biases[] = {{&p.bq, "bq"}, {&p.bk, "bk"}, {&p.bv, "bv"}, {&p.bo, "bo"}};
+  const std::pair<const VectorRef*, const char*> biases[] = {
+      {&p.bq, "bq"}, {&p.bk, "bk"}, {&p.bv, "bv"}, {&p.bo, "bo"}};
   for (const auto& [b, name] : biases)
     if (!b->empty()) ATTNSCOPE_RETURN_IF_ERROR(validate::vector(*b, name, D));
   ATTNSCOPE_RETURN_IF_ERROR(check_scoring(options, H, dh, dh));
@@ -185,9 +187,11 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
 
   // Projections: Q [T, D], K [S, D], V [S, D].
   Matrix Q = Matrix::from_shape({T, D}), K = Matrix::from_shape({S, D}), V = Matrix::from_shape({S, D});
-  gemm(Transpose::kYes, T, D, query.cols, 1.f, query.data, query.stride, p.wq.data, p.wq.stride, 0.f, Q.data(), D);
+  gemm(Transpose::kYes, T, D, query.cols, 1.f, query.data, query.stride, p.wq.data, p.wq.stride, 0.f,
+       Q.data(), D);
   gemm(Transpose::kYes, S, D, key.cols, 1.f, key.data, key.stride, p.wk.data, p.wk.stride, 0.f, K.data(), D);
-  gemm(Transpose::kYes, S, D, value.cols, 1.f, value.data, value.stride, p.wv.data, p.wv.stride, 0.f, V.data(), D);
+  gemm(Transpose::kYes, S, D, value.cols, 1.f, value.data, value.stride, p.wv.data, p.wv.stride, 0.f,
+       V.data(), D);
   detail::add_bias(Q.data(), T, D, D, p.bq.data);
   detail::add_bias(K.data(), S, D, D, p.bk.data);
   detail::add_bias(V.data(), S, D, D, p.bv.data);
@@ -199,10 +203,9 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
   for (std::size_t h = 0; h < H; ++h) {
     const MatrixRef qh(Q.data() + h * dh, T, dh, D), kh(K.data() + h * dh, S, dh, D),
         vh(V.data() + h * dh, S, dh, D);
-    ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(qh, kh, vh, head_scoring(options, H, h), plan,
-                                                  1.f / options.temperature, nullptr,
-                                                  out.weights.data() + h * T * S, concat.data() + h * dh, D,
-                                                  scratch));
+    ATTNSCOPE_RETURN_IF_ERROR(
+        detail::attend_head(qh, kh, vh, head_scoring(options, H, h), plan, 1.f / options.temperature, nullptr,
+                            out.weights.data() + h * T * S, concat.data() + h * dh, D, scratch));
   }
   out.output = Matrix::from_shape({T, D});
   gemm(Transpose::kYes, T, D, D, 1.f, concat.data(), D, p.wo.data, p.wo.stride, 0.f, out.output.data(), D);

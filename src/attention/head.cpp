@@ -62,8 +62,8 @@ void score(const MatrixRef& q, const MatrixRef& k, const HeadScoring& s, const M
 }  // namespace
 
 Status attend_head(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, const HeadScoring& scoring,
-                   const MaskPlan& mask, float inv_temperature, float* scores, float* weights,
-                   float* context, std::size_t ldc, Scratch& scratch) {
+                   const MaskPlan& mask, float inv_temperature, float* scores, float* weights, float* context,
+                   std::size_t ldc, Scratch& scratch) {
   const std::size_t T = q.rows, S = k.rows;
   score(q, k, scoring, mask, weights, scratch);
 

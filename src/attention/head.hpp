@@ -47,8 +47,8 @@ struct Scratch {
 // context [T, dv] (row stride ldc), scores [T, S] if not null.
 // Fails only if the scores overflow float.
 Status attend_head(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, const HeadScoring& scoring,
-                   const MaskPlan& mask, float inv_temperature, float* scores, float* weights,
-                   float* context, std::size_t ldc, Scratch& scratch);
+                   const MaskPlan& mask, float inv_temperature, float* scores, float* weights, float* context,
+                   std::size_t ldc, Scratch& scratch);
 
 // X[rows, cols] (row stride ld) += b broadcast over rows.
 void add_bias(float* X, std::size_t rows, std::size_t cols, std::size_t ld, const float* b);

@@ -9,8 +9,8 @@ namespace attnscope::validate {
 Status finite(const float* data, std::size_t n, const char* name) {
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(data[i]))
-      return {Code::kNonFinite, std::string(name) + " has a non-finite value (" +
-                                    std::to_string(data[i]) + ") at element " + std::to_string(i)};
+      return {Code::kNonFinite, std::string(name) + " has a non-finite value (" + std::to_string(data[i]) +
+                                    ") at element " + std::to_string(i)};
   return Status::ok();
 }
 
@@ -20,15 +20,17 @@ Status matrix(const MatrixRef& m, const char* name, std::size_t max_rows, std::s
                                       std::to_string(m.cols) + ")"};
   if (m.rows > max_rows || m.cols > max_cols)
     return {Code::kTooLarge, std::string(name) + " is " + std::to_string(m.rows) + " x " +
-                                 std::to_string(m.cols) + ", above the limit of " +
-                                 std::to_string(max_rows) + " x " + std::to_string(max_cols)};
+                                 std::to_string(m.cols) + ", above the limit of " + std::to_string(max_rows) +
+                                 " x " + std::to_string(max_cols)};
   if (m.data == nullptr) return {Code::kInvalidArgument, std::string(name) + " has no data"};
-  if (m.stride < m.cols) return {Code::kInvalidArgument, std::string(name) + " has a row stride below its width"};
+  if (m.stride < m.cols)
+    return {Code::kInvalidArgument, std::string(name) + " has a row stride below its width"};
   for (std::size_t i = 0; i < m.rows; ++i)
     for (std::size_t j = 0; j < m.cols; ++j)
       if (!std::isfinite(m.row(i)[j]))
-        return {Code::kNonFinite, std::string(name) + " has a non-finite value (" + std::to_string(m.row(i)[j]) +
-                                      ") at [" + std::to_string(i) + ", " + std::to_string(j) + "]"};
+        return {Code::kNonFinite, std::string(name) + " has a non-finite value (" +
+                                      std::to_string(m.row(i)[j]) + ") at [" + std::to_string(i) + ", " +
+                                      std::to_string(j) + "]"};
   return Status::ok();
 }
 
@@ -49,8 +51,8 @@ Status cols(const MatrixRef& m, const char* name, std::size_t expected) {
 
 Status rows(const MatrixRef& m, const char* name, std::size_t expected) {
   if (m.rows != expected)
-    return {Code::kShapeMismatch, std::string(name) + " has " + std::to_string(m.rows) +
-                                      " rows, expected " + std::to_string(expected)};
+    return {Code::kShapeMismatch, std::string(name) + " has " + std::to_string(m.rows) + " rows, expected " +
+                                      std::to_string(expected)};
   return Status::ok();
 }
 

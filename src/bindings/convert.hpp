@@ -24,7 +24,8 @@ inline Status read_size(const val& opts, const char* key, std::size_t max, std::
   if (!v.isNumber()) return {Code::kInvalidArgument, std::string(key) + " must be a number"};
   const double d = v.as<double>();
   if (!(d >= 0 && d <= static_cast<double>(max)) || d != static_cast<double>(static_cast<std::size_t>(d)))
-    return {Code::kTooLarge, std::string(key) + " must be an integer within [0, " + std::to_string(max) + "]"};
+    return {Code::kTooLarge,
+            std::string(key) + " must be an integer within [0, " + std::to_string(max) + "]"};
   out = static_cast<std::size_t>(d);
   return Status::ok();
 }
@@ -32,7 +33,8 @@ inline Status read_size(const val& opts, const char* key, std::size_t max, std::
 // Copies the typed array opts[key] (of exactly `expected` elements) in.
 // An absent key gives an empty vector when `optional`.
 template <class T>
-Status read_array(const val& opts, const char* key, std::size_t expected, bool optional, std::vector<T>& out) {
+Status read_array(const val& opts, const char* key, std::size_t expected, bool optional,
+                  std::vector<T>& out) {
   const val v = opts[key];
   if (v.isUndefined() || v.isNull()) {
     if (optional) {

@@ -4,8 +4,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
 
-#include <cstdlib>
 #include <malloc.h>
+#include <cstdlib>
 
 #include "attention/attention.hpp"
 #include "bindings/convert.hpp"
@@ -21,7 +21,9 @@ using limits::kMaxSequence;
 // operator new abort the module. The freed block is reused right away.
 Status reserve(std::size_t floats) {
   void* p = std::malloc(floats * sizeof(float));
-  if (!p) return {Code::kOutOfMemory, "not enough memory for this request (" + std::to_string(floats * 4 >> 20) + " MiB)"};
+  if (!p)
+    return {Code::kOutOfMemory,
+            "not enough memory for this request (" + std::to_string(floats * 4 >> 20) + " MiB)"};
   std::free(p);
   return Status::ok();
 }
@@ -108,7 +110,8 @@ class Core {
     if (st) st = read_size(opts, "dModel", kMaxDim, D);
     if (st) st = read_size(opts, "heads", limits::kMaxHeads, H);
     if (st && (H == 0 || D % H != 0))
-      st = Status(Code::kShapeMismatch, std::to_string(H) + " heads do not divide the model width " + std::to_string(D));
+      st = Status(Code::kShapeMismatch,
+                  std::to_string(H) + " heads do not divide the model width " + std::to_string(D));
     if (st) st = reserve(H * T * S + 8 * std::max(T, S) * D + 4 * D * D);
     std::vector<float> query, key, value, wq, wk, wv, wo, bq, bk, bv, bo;
     if (st) st = read_array(opts, "query", T * dIn, false, query);
@@ -146,9 +149,15 @@ class Core {
 };
 
 // Bytes malloc has handed out and not taken back: the leak tests' measure.
-double heap_used() { return static_cast<double>(mallinfo().uordblks); }
-double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
-std::string arch() { return kernels::arch_name(); }
+double heap_used() {
+  return static_cast<double>(mallinfo().uordblks);
+}
+double heap_size() {
+  return static_cast<double>(emscripten_get_heap_size());
+}
+std::string arch() {
+  return kernels::arch_name();
+}
 
 }  // namespace
 }  // namespace attnscope::bindings

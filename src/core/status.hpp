@@ -46,8 +46,8 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}                 // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {}         // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
   Result(Code code, std::string message) : status_(code, std::move(message)) {}
 
   bool is_ok() const { return value_.has_value(); }
@@ -67,8 +67,8 @@ class [[nodiscard]] Result {
 }  // namespace attnscope
 
 // Propagates a failed Status from an expression returning Status.
-#define ATTNSCOPE_RETURN_IF_ERROR(expr)            \
-  do {                                             \
-    ::attnscope::Status _st = (expr);              \
-    if (!_st.is_ok()) return _st;                  \
+#define ATTNSCOPE_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::attnscope::Status _st = (expr);   \
+    if (!_st.is_ok()) return _st;       \
   } while (0)

@@ -28,7 +28,9 @@ export class Engine {
         },
       });
     } catch (err) {
-      throw new AttnscopeError('load_failed', `could not start the attnscope wasm module: ${String(err)}`, { cause: err });
+      throw new AttnscopeError('load_failed', `could not start the attnscope wasm module: ${String(err)}`, {
+        cause: err,
+      });
     }
     return new Engine(module);
   }
@@ -97,7 +99,9 @@ export class Engine {
       // Only a bug gets here (inputs were checked): a trap leaves the instance unusable.
       this.#core = null;
       this.#module = null;
-      throw new AttnscopeError('internal', `the wasm module failed (${String(err)}); create a new engine`, { cause: err });
+      throw new AttnscopeError('internal', `the wasm module failed (${String(err)}); create a new engine`, {
+        cause: err,
+      });
     }
     if (!result.ok) throw AttnscopeError.from(result);
     return result;

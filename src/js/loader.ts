@@ -33,7 +33,9 @@ async function compileUrl(url: URL): Promise<WebAssembly.Module> {
 }
 
 function toBytes(view: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return view instanceof ArrayBuffer ? new Uint8Array(view) : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return view instanceof ArrayBuffer
+    ? new Uint8Array(view)
+    : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /** The compiled module for `source`, compiling it at most once per source. */
@@ -42,15 +44,15 @@ export function compileWasm(source: WasmSource, base?: string): Promise<WebAssem
   const key = typeof source === 'string' || source instanceof URL ? new URL(source, base).href : source;
   let promise = compiled.get(key);
   if (!promise) {
-    promise = (typeof key === 'string' ? compileUrl(new URL(key)) : WebAssembly.compile(toBytes(key) as BufferSource)).catch(
-      (err: unknown) => {
-        compiled.delete(key); // let a later call retry
-        if (err instanceof AttnscopeError) throw err;
-        throw new AttnscopeError('load_failed', `could not compile the attnscope wasm module: ${String(err)}`, {
-          cause: err,
-        });
-      },
-    );
+    promise = (
+      typeof key === 'string' ? compileUrl(new URL(key)) : WebAssembly.compile(toBytes(key) as BufferSource)
+    ).catch((err: unknown) => {
+      compiled.delete(key); // let a later call retry
+      if (err instanceof AttnscopeError) throw err;
+      throw new AttnscopeError('load_failed', `could not compile the attnscope wasm module: ${String(err)}`, {
+        cause: err,
+      });
+    });
     compiled.set(key, promise);
   }
   return promise;

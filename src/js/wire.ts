@@ -28,8 +28,7 @@ function isArrayLike(x: unknown): x is ArrayLike<unknown> {
 /** A Float32Array of exactly `expected` elements (the caller's own, or one copy). */
 export function floats(x: unknown, name: string, expected: number): Float32Array {
   if (!isArrayLike(x)) fail('invalid_argument', `${name} must be a Float32Array or an array of numbers`);
-  if (x.length !== expected)
-    fail('shape_mismatch', `${name} has ${x.length} elements, its shape says ${expected}`);
+  if (x.length !== expected) fail('shape_mismatch', `${name} has ${x.length} elements, its shape says ${expected}`);
   if (x instanceof Float32Array) return x;
   const out = new Float32Array(expected);
   for (let i = 0; i < expected; i++) {
@@ -118,7 +117,12 @@ export function attentionWire(input: AttentionInput): Record<string, unknown> {
   const dv = size(shape.dv ?? dk, 'shape.dv');
   const scoring = scoringOf(i.scoring);
   return {
-    t, s, dq, dk, dv, scoring,
+    t,
+    s,
+    dq,
+    dk,
+    dv,
+    scoring,
     q: floats(i.q, 'q', t * dq),
     k: floats(i.k, 'k', s * dk),
     v: floats(i.v, 'v', s * dv),
@@ -147,7 +151,14 @@ export function multiHeadWire(input: MultiHeadInput): Record<string, unknown> {
     fail('invalid_argument', 'key and value are required unless they have the shape of query (self-attention)');
   const dh = dModel / heads;
   return {
-    t, s, dIn, dKeyIn, dValueIn, dModel, heads, scoring,
+    t,
+    s,
+    dIn,
+    dKeyIn,
+    dValueIn,
+    dModel,
+    heads,
+    scoring,
     query: floats(i.query, 'query', t * dIn),
     key: floats(key, 'key', s * dKeyIn),
     value: floats(value, 'value', s * dValueIn),

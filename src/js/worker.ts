@@ -139,8 +139,7 @@ export class WorkerEngine {
         if (reply.type === 'ready') {
           ready(reply.simdArch);
           this.#idle();
-        }
-        else if (reply.type === 'failed') crash(reply.error.message);
+        } else if (reply.type === 'failed') crash(reply.error.message);
         else this.#onResult(reply);
       },
       crash,
@@ -174,7 +173,8 @@ export class WorkerEngine {
       const job: Job = { id: this.#nextId++, op, input, transfer: !!options.transfer, signal, resolve, reject };
       if (signal) {
         job.onAbort = () => {
-          if (this.#running === job) this.#restart(aborted()); // compute cannot be interrupted: replace the worker
+          if (this.#running === job)
+            this.#restart(aborted()); // compute cannot be interrupted: replace the worker
           else {
             this.#queue = this.#queue.filter((j) => j !== job);
             this.#settle(job, aborted());
@@ -205,7 +205,10 @@ export class WorkerEngine {
       .then((channel) => {
         if (this.#running !== job) return; // aborted meanwhile
         channel.keepAlive(true);
-        channel.post({ type: 'call', id: job.id, op: job.op, input: job.input }, job.transfer ? buffersOf(job.input) : []);
+        channel.post(
+          { type: 'call', id: job.id, op: job.op, input: job.input },
+          job.transfer ? buffersOf(job.input) : [],
+        );
       })
       .catch((err: unknown) => {
         if (this.#running !== job) return;

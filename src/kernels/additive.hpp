@@ -19,8 +19,7 @@ void additive_scores(const float* a, const float* B, std::size_t ldb, const floa
   for (std::size_t j = 0; j < n; ++j) {
     Acc sum = 0;
     for (std::size_t p = 0; p < h; ++p)
-      sum += static_cast<Acc>(v[p]) *
-             std::tanh(static_cast<Acc>(a[p]) + static_cast<Acc>(B[j * ldb + p]));
+      sum += static_cast<Acc>(v[p]) * std::tanh(static_cast<Acc>(a[p]) + static_cast<Acc>(B[j * ldb + p]));
     out[j] = sum;
   }
 }

@@ -66,9 +66,8 @@ struct GemmNN {
     if (j < N) tail<MR>(N - j, K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
   }
 
-  void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
-                  std::size_t lda, const float* Bp, std::size_t ldb, float beta, float* C,
-                  std::size_t ldc) const {
+  void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
+                  const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) const {
     std::size_t i = 0;
     for (; i + 4 <= M; i += 4) rows<4>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
     switch (M - i) {
@@ -119,9 +118,8 @@ struct GemmNT {
     for (; j < N; ++j) tile<MR, 1>(K, alpha, A, lda, Bp + j * ldb, ldb, beta, C + j, ldc);
   }
 
-  void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
-                  std::size_t lda, const float* Bp, std::size_t ldb, float beta, float* C,
-                  std::size_t ldc) const {
+  void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
+                  const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) const {
     std::size_t i = 0;
     for (; i + 2 <= M; i += 2) rows<2>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
     if (i < M) rows<1>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
@@ -139,6 +137,8 @@ void gemm(Transpose tb, std::size_t M, std::size_t N, std::size_t K, float alpha
     GemmNT<arch>{}(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-const char* arch_name() { return arch::name(); }
+const char* arch_name() {
+  return arch::name();
+}
 
 }  // namespace attnscope::kernels

@@ -14,8 +14,7 @@ namespace attnscope::kernels {
 // exp from overflowing). bias is null or holds 0 (keep) / -inf (masked) per
 // key, so masked entries come out exactly 0. A row with nothing kept becomes
 // all zeros, never NaN. x must be finite; inv_temperature finite and > 0.
-void softmax_row(float* x, std::size_t n, std::size_t limit, const float* bias,
-                 float inv_temperature);
+void softmax_row(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_temperature);
 
 namespace scalar {
 template <class T>

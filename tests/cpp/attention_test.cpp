@@ -23,11 +23,21 @@ struct Inputs {
 
 Inputs make_inputs(std::size_t T, std::size_t S, std::size_t dq, std::size_t dk, std::size_t dv,
                    std::size_t h, unsigned seed, float lo = -1.f, float hi = 1.f) {
-  Inputs in{test::random_vector(T * dq, seed, lo, hi), test::random_vector(S * dk, seed + 1, lo, hi),
-            test::random_vector(S * dv, seed + 2, lo, hi), test::random_vector(dq * dk, seed + 3),
-            test::random_vector(h * dq, seed + 4), test::random_vector(h * dk, seed + 5),
-            test::random_vector(h, seed + 6), test::random_vector(h, seed + 7), test::random_vector(h, seed + 8),
-            T, S, dq, dk, dv, h};
+  Inputs in{test::random_vector(T * dq, seed, lo, hi),
+            test::random_vector(S * dk, seed + 1, lo, hi),
+            test::random_vector(S * dv, seed + 2, lo, hi),
+            test::random_vector(dq * dk, seed + 3),
+            test::random_vector(h * dq, seed + 4),
+            test::random_vector(h * dk, seed + 5),
+            test::random_vector(h, seed + 6),
+            test::random_vector(h, seed + 7),
+            test::random_vector(h, seed + 8),
+            T,
+            S,
+            dq,
+            dk,
+            dv,
+            h};
   // Scale W like a trained layer's (Xavier), so e_ij stays O(1) as d grows
   // and the 1e-5 tolerance measures the kernels, not float's conditioning.
   for (float& w : in.W) w /= std::sqrt(static_cast<float>(dq + dk));
@@ -54,7 +64,8 @@ void expect_matches_reference(const Inputs& in, const AttentionOptions& o) {
   ASSERT_EQ(r->weights.shape()[1], in.S);
   ASSERT_EQ(r->context.shape()[1], in.dv);
   for (std::size_t i = 0; i < ref.weights.size(); ++i)
-    ASSERT_TRUE(test::near_rel(r->weights.data()[i], ref.weights[i], std::max(std::fabs(ref.weights[i]), 1e-3), 1e-5, "weights", i));
+    ASSERT_TRUE(test::near_rel(r->weights.data()[i], ref.weights[i],
+                               std::max(std::fabs(ref.weights[i]), 1e-3), 1e-5, "weights", i));
   for (std::size_t i = 0; i < ref.context.size(); ++i)
     ASSERT_TRUE(test::near_rel(r->context.data()[i], ref.context[i], 1.0, 1e-5, "context", i));
 }
@@ -72,7 +83,8 @@ TEST_P(AttentionLengths, EveryScoringMatchesTheReference) {
     for (Scoring sc : kAllScorings) {
       const std::size_t dk = sc == Scoring::kGeneral || sc == Scoring::kAdditive ? s[2] + 1 : s[2];
       const Inputs in = make_inputs(s[0], s[1], s[2], dk, s[2] + 2, std::min<std::size_t>(n, 24), seed++);
-      SCOPED_TRACE(::testing::Message() << scoring_name(sc) << " T=" << s[0] << " S=" << s[1] << " d=" << s[2]);
+      SCOPED_TRACE(::testing::Message()
+                   << scoring_name(sc) << " T=" << s[0] << " S=" << s[1] << " d=" << s[2]);
       AttentionOptions o = options_for(sc, in);
       expect_matches_reference(in, o);
       o.mask.causal = true;
@@ -211,7 +223,9 @@ TEST(Attention, LargeInputsGiveNoInfOrNan) {
 
 // --- errors: values, never aborts ---------------------------------------
 
-Status status_of(const Result<AttentionResult>& r) { return r.status(); }
+Status status_of(const Result<AttentionResult>& r) {
+  return r.status();
+}
 
 TEST(AttentionErrors, ShapeMismatchesAreReported) {
   const Inputs in = make_inputs(3, 4, 5, 6, 2, 3, 9);

@@ -29,8 +29,10 @@ void check_gemm(const GemmCase& c, float alpha, float beta, unsigned seed) {
   std::vector<float> simd = C0, twin = C0;
   std::vector<double> ref(C0.begin(), C0.end());
   kernels::gemm(c.tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, simd.data(), ldc);
-  kernels::scalar::gemm<float>(c.tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, twin.data(), ldc);
-  kernels::scalar::gemm<double>(c.tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, ref.data(), ldc);
+  kernels::scalar::gemm<float>(c.tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, twin.data(),
+                               ldc);
+  kernels::scalar::gemm<double>(c.tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, ref.data(),
+                                ldc);
   for (std::size_t i = 0; i < c.M; ++i)
     for (std::size_t j = 0; j < c.N; ++j) {
       double scale = beta == 0.f ? 0.0 : std::fabs(beta * C0[i * ldc + j]);

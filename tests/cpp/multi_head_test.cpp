@@ -29,11 +29,21 @@ struct Mha {
 
 Mha make_mha(std::size_t T, std::size_t S, std::size_t Din, std::size_t D, std::size_t H, unsigned seed) {
   using test::random_vector;
-  return {T, S, Din, D, H,
-          random_vector(T * Din, seed), random_vector(S * Din, seed + 1),
-          random_vector(D * Din, seed + 2), random_vector(D * Din, seed + 3), random_vector(D * Din, seed + 4),
-          random_vector(D * D, seed + 5), random_vector(D, seed + 6), random_vector(D, seed + 7),
-          random_vector(D, seed + 8), random_vector(D, seed + 9)};
+  return {T,
+          S,
+          Din,
+          D,
+          H,
+          random_vector(T * Din, seed),
+          random_vector(S * Din, seed + 1),
+          random_vector(D * Din, seed + 2),
+          random_vector(D * Din, seed + 3),
+          random_vector(D * Din, seed + 4),
+          random_vector(D * D, seed + 5),
+          random_vector(D, seed + 6),
+          random_vector(D, seed + 7),
+          random_vector(D, seed + 8),
+          random_vector(D, seed + 9)};
 }
 
 // y [n, D] = x [n, Din] W^T + b, in double.
@@ -65,8 +75,9 @@ void expect_matches_reference(const Mha& m, const AttentionOptions& o) {
       double mx = -1e300;
       std::vector<bool> keep(m.S);
       for (std::size_t j = 0; j < m.S; ++j) {
-        keep[j] = (!o.mask.causal || static_cast<long>(j) <= static_cast<long>(i + m.S) - static_cast<long>(m.T)) &&
-                  (o.mask.key_padding.empty() || !o.mask.key_padding[j]);
+        keep[j] =
+            (!o.mask.causal || static_cast<long>(j) <= static_cast<long>(i + m.S) - static_cast<long>(m.T)) &&
+            (o.mask.key_padding.empty() || !o.mask.key_padding[j]);
         double s = 0;
         for (std::size_t a = 0; a < dh; ++a) s += Q[i * m.D + h * dh + a] * K[j * m.D + h * dh + a];
         e[j] = s / std::sqrt(static_cast<double>(dh)) / o.temperature;
@@ -76,19 +87,23 @@ void expect_matches_reference(const Mha& m, const AttentionOptions& o) {
       for (std::size_t j = 0; j < m.S; ++j) sum += keep[j] ? std::exp(e[j] - mx) : 0;
       for (std::size_t j = 0; j < m.S; ++j) {
         const double w = keep[j] ? std::exp(e[j] - mx) / sum : 0;
-        ASSERT_TRUE(test::near_rel(r->weights(h, i, j), w, std::max(w, 1e-3), 1e-5, "weights", (h * m.T + i) * m.S + j));
-        for (std::size_t c = 0; c < dh; ++c) concat[i * m.D + h * dh + c] += static_cast<float>(w * V[j * m.D + h * dh + c]);
+        ASSERT_TRUE(test::near_rel(r->weights(h, i, j), w, std::max(w, 1e-3), 1e-5, "weights",
+                                   (h * m.T + i) * m.S + j));
+        for (std::size_t c = 0; c < dh; ++c)
+          concat[i * m.D + h * dh + c] += static_cast<float>(w * V[j * m.D + h * dh + c]);
       }
     }
   }
   const auto out = linear(concat.data(), m.T, m.D, m.wo.data(), m.bo.data(), m.D);
   for (std::size_t i = 0; i < out.size(); ++i)
-    ASSERT_TRUE(test::near_rel(r->output.data()[i], out[i], std::max(1.0, std::fabs(out[i])), 1e-5, "output", i));
+    ASSERT_TRUE(
+        test::near_rel(r->output.data()[i], out[i], std::max(1.0, std::fabs(out[i])), 1e-5, "output", i));
 }
 
 TEST(MultiHead, MatchesTheReferenceAcrossShapes) {
-  const std::size_t shapes[][5] = {  // T, S, Din, D, H
-      {1, 1, 4, 4, 1}, {5, 5, 16, 16, 4}, {17, 17, 12, 12, 3}, {3, 65, 8, 64, 4}, {64, 64, 32, 32, 2}, {15, 4, 5, 16, 16}};
+  const std::size_t shapes[][5] = {// T, S, Din, D, H
+                                   {1, 1, 4, 4, 1},   {5, 5, 16, 16, 4},   {17, 17, 12, 12, 3},
+                                   {3, 65, 8, 64, 4}, {64, 64, 32, 32, 2}, {15, 4, 5, 16, 16}};
   unsigned seed = 1;
   for (const auto& s : shapes) {
     SCOPED_TRACE(::testing::Message() << "T=" << s[0] << " S=" << s[1] << " D=" << s[3] << " H=" << s[4]);
@@ -148,7 +163,8 @@ TEST(MultiHeadErrors, HeadsMustDivideTheWidthAndShapesMustAgree) {
   EXPECT_EQ(multi_head_attention(x, x, x, p).status().code(), Code::kShapeMismatch);
   p = m.params();
   p.heads = 3;
-  EXPECT_EQ(multi_head_attention(MatrixRef(m.xq.data(), 4, 7), x, x, p).status().code(), Code::kShapeMismatch);
+  EXPECT_EQ(multi_head_attention(MatrixRef(m.xq.data(), 4, 7), x, x, p).status().code(),
+            Code::kShapeMismatch);
   EXPECT_TRUE(multi_head_attention(x, x, x, p).is_ok());
 }
 

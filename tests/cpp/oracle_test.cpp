@@ -156,7 +156,9 @@ struct Corpus {
   std::vector<std::string> errors;  // files that are missing or do not parse
 };
 
-std::string oracle_dir() { return ATTNSCOPE_ORACLE_DIR; }
+std::string oracle_dir() {
+  return ATTNSCOPE_ORACLE_DIR;
+}
 
 // Reads index.txt and every case it lists, once per process.
 const Corpus& corpus() {

@@ -16,7 +16,9 @@ struct RefAttention {
   std::vector<double> context;  // [T, dv]
 };
 
-inline double at(const MatrixRef& m, std::size_t i, std::size_t j) { return m.row(i)[j]; }
+inline double at(const MatrixRef& m, std::size_t i, std::size_t j) {
+  return m.row(i)[j];
+}
 
 // One head: e_ij by the chosen scoring, softmax(e / t) over the kept keys,
 // c_i = sum_j alpha_ij v_j. `head` selects a slice of stacked parameters.
@@ -29,7 +31,9 @@ inline RefAttention ref_attention(const MatrixRef& q, const MatrixRef& k, const 
     std::vector<double> e(S, -std::numeric_limits<double>::infinity());
     double m = -std::numeric_limits<double>::infinity();
     for (std::size_t j = 0; j < S; ++j) {
-      const bool causal_ok = !o.mask.causal || static_cast<long>(j) <= static_cast<long>(i) + static_cast<long>(S) - static_cast<long>(T);
+      const bool causal_ok =
+          !o.mask.causal ||
+          static_cast<long>(j) <= static_cast<long>(i) + static_cast<long>(S) - static_cast<long>(T);
       const bool pad_ok = o.mask.key_padding.empty() || !o.mask.key_padding[j];
       if (!causal_ok || !pad_ok) continue;
       double s = 0;
@@ -41,7 +45,8 @@ inline RefAttention ref_attention(const MatrixRef& q, const MatrixRef& k, const 
           break;
         case Scoring::kGeneral:
           for (std::size_t a = 0; a < dq; ++a)
-            for (std::size_t b = 0; b < dk; ++b) s += at(q, i, a) * at(p.general_w, head * dq + a, b) * at(k, j, b);
+            for (std::size_t b = 0; b < dk; ++b)
+              s += at(q, i, a) * at(p.general_w, head * dq + a, b) * at(k, j, b);
           break;
         case Scoring::kAdditive: {
           const std::size_t h = p.additive_w1.rows / heads;
@@ -60,7 +65,8 @@ inline RefAttention ref_attention(const MatrixRef& q, const MatrixRef& k, const 
     }
     if (m == -std::numeric_limits<double>::infinity()) continue;  // fully masked: zeros
     double sum = 0;
-    for (std::size_t j = 0; j < S; ++j) sum += e[j] == -std::numeric_limits<double>::infinity() ? 0 : std::exp(e[j] - m);
+    for (std::size_t j = 0; j < S; ++j)
+      sum += e[j] == -std::numeric_limits<double>::infinity() ? 0 : std::exp(e[j] - m);
     for (std::size_t j = 0; j < S; ++j) {
       const double w = e[j] == -std::numeric_limits<double>::infinity() ? 0 : std::exp(e[j] - m) / sum;
       out.weights[i * S + j] = w;

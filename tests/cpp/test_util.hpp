@@ -26,7 +26,7 @@ inline std::vector<float> random_vector(std::size_t n, unsigned seed, float lo =
 // |got - want| <= rel * scale, where scale bounds the magnitude of what was
 // summed (for a dot product: sum |a_p b_p|), so cancellation is not punished.
 inline ::testing::AssertionResult near_rel(double got, double want, double scale, double rel,
-                                          const char* what, std::size_t index) {
+                                           const char* what, std::size_t index) {
   const double err = std::fabs(got - want);
   if (std::isfinite(got) && err <= rel * std::max(scale, 1e-30)) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << what << "[" << index << "] = " << got << ", reference " << want

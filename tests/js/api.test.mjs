@@ -1,0 +1,214 @@
+// The public API in Node: every op against a JS reference, defaults, errors
+// as AttnscopeError with the engine still working after, dispose.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { AttnscopeError, createEngine } from '../../dist/index.js';
+import { SCENARIOS, randomFloats, runScenarios } from './scenarios.mjs';
+import { assertClose, referenceAttention } from './reference.mjs';
+
+const engine = await createEngine();
+
+function expectError(fn, code, pattern) {
+  assert.throws(fn, (err) => {
+    assert.ok(err instanceof AttnscopeError, `expected AttnscopeError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    if (pattern) assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+describe('attention', () => {
+  test('runs on the wasm SIMD arch', () => assert.equal(engine.simdArch, 'wasm'));
+
+  for (const [name, make] of SCENARIOS.filter(([n]) => !n.startsWith('mha'))) {
+    test(`${name} matches the JS reference`, () => {
+      const input = make();
+      const r = engine.attention(input);
+      const ref = referenceAttention(input);
+      assertClose(assert, r.weights, ref.weights, 1e-5, 'weights');
+      assertClose(assert, r.context, ref.context, 1e-5, 'context');
+      assert.deepEqual(r.shape, { t: input.shape.t, s: input.shape.s, dv: input.shape.dv });
+      assert.ok(
+        r.weights instanceof Float32Array && r.context instanceof Float32Array && r.scores instanceof Float32Array,
+      );
+    });
+  }
+
+  test('defaults: scaled_dot, no mask, temperature 1, dk = dv = d; plain arrays accepted', () => {
+    const r = engine.attention({
+      q: [1, 0, 0, 1],
+      k: [1, 0, 0, 1, 1, 1],
+      v: [1, 2, 3, 4, 5, 6],
+      shape: { t: 2, s: 3, d: 2 },
+    });
+    const e = Math.exp(1 / Math.sqrt(2));
+    assertClose(assert, r.weights.slice(0, 3), [e / (2 * e + 1), 1 / (2 * e + 1), e / (2 * e + 1)], 1e-6, 'row 0');
+    assert.equal(r.context.length, 4);
+  });
+
+  test('scores are e_ij with -Infinity where masked; causal weights above the diagonal are exactly 0', () => {
+    const input = SCENARIOS.find(([n]) => n === 'scaled_dot causal')[1]();
+    const r = engine.attention(input);
+    const { t, s } = input.shape;
+    for (let i = 0; i < t; i++)
+      for (let j = i + 1; j < s; j++) {
+        assert.equal(r.weights[i * s + j], 0);
+        assert.equal(r.scores[i * s + j], -Infinity);
+      }
+  });
+
+  test('results are copies, not views of the wasm heap', () => {
+    const input = SCENARIOS[0][1]();
+    const a = engine.attention(input);
+    const snapshot = Float32Array.from(a.weights);
+    engine.attention(SCENARIOS[1][1]());
+    assert.deepEqual(a.weights, snapshot);
+    assert.ok(!(a.weights.buffer instanceof SharedArrayBuffer));
+    assert.equal(a.weights.byteOffset, 0);
+    assert.equal(a.weights.buffer.byteLength, a.weights.byteLength);
+  });
+
+  test('inputs are left untouched', () => {
+    const input = SCENARIOS[3][1]();
+    const before = Float32Array.from(input.q);
+    engine.attention(input);
+    assert.deepEqual(input.q, before);
+  });
+});
+
+describe('multiHeadAttention', () => {
+  test('heads of identical projections agree, rows sum to 1, output shape [t, dModel]', () => {
+    const [, make] = SCENARIOS.find(([n]) => n === 'mha cross');
+    const input = make();
+    const r = engine.multiHeadAttention(input);
+    const { heads, t, s, dModel } = r.shape;
+    assert.deepEqual(r.shape, { heads: 3, t: 3, s: 11, dModel: 12 });
+    assert.equal(r.weights.length, heads * t * s);
+    assert.equal(r.output.length, t * dModel);
+    for (let row = 0; row < heads * t; row++) {
+      let sum = 0;
+      for (let j = 0; j < s; j++) sum += r.weights[row * s + j];
+      assert.ok(Math.abs(sum - 1) < 1e-6, `row ${row} sums to ${sum}`);
+    }
+  });
+
+  test('one head with identity projections equals single-head scaled-dot attention', () => {
+    const d = 8,
+      t = 5;
+    const eye = new Float32Array(d * d);
+    for (let i = 0; i < d; i++) eye[i * d + i] = 1;
+    const x = randomFloats(t * d, 42);
+    const mha = engine.multiHeadAttention({
+      query: x,
+      shape: { t, dModel: d, heads: 1 },
+      weights: { wq: eye, wk: eye, wv: eye, wo: eye },
+      mask: { causal: true },
+    });
+    const single = engine.attention({ q: x, k: x, v: x, shape: { t, s: t, d }, mask: { causal: true } });
+    assertClose(assert, mha.weights, single.weights, 1e-6, 'weights');
+    assertClose(assert, mha.output, single.context, 1e-6, 'output');
+  });
+
+  test('self-attention defaults key and value to query; cross-attention needs them', () => {
+    const input = SCENARIOS.find(([n]) => n === 'mha cross')[1]();
+    delete input.key;
+    expectError(() => engine.multiHeadAttention(input), 'invalid_argument', /key and value/);
+  });
+});
+
+describe('errors', () => {
+  const good = () => SCENARIOS[0][1]();
+
+  test('each bad input gives a typed error, and the engine keeps working', () => {
+    const cases = [
+      [{ ...good(), q: new Float32Array(3) }, 'shape_mismatch', /q has 3 elements/],
+      [{ ...good(), q: Float32Array.from(good().q).fill(NaN, 2, 3) }, 'non_finite', /q has a non-finite value/],
+      [{ ...good(), v: Float32Array.from(good().v).fill(Infinity, 0, 1) }, 'non_finite', /v/],
+      [{ ...good(), scoring: 'cosine' }, 'invalid_argument', /scoring/],
+      [{ ...good(), temperature: 0 }, 'invalid_argument', /temperature/],
+      [{ ...good(), temperature: 1e-9 }, 'invalid_argument', /temperature/],
+      [{ ...good(), shape: { t: 5, s: 7, d: 4.5 } }, 'invalid_argument', /shape.d/],
+      [{ ...good(), shape: { t: 1e6, s: 7, d: 4 } }, 'shape_mismatch', /q has/],
+      [{ ...good(), mask: { keyPadding: [1, 0] } }, 'shape_mismatch', /keyPadding/],
+      [{ ...good(), mask: { causal: 'yes' } }, 'invalid_argument', /causal/],
+      [{ ...good(), scoring: 'general' }, 'invalid_argument', /params.W/],
+      [{ ...good(), scoring: 'additive', params: { W1: [1], W2: [1], v: [1] } }, 'shape_mismatch', /W1/],
+      [{ ...good(), q: 'hello' }, 'invalid_argument', /q must be/],
+      [{ ...good(), q: [1, 2, 'x', ...new Array(17).fill(0)] }, 'invalid_argument', /q\[2\]/],
+      [null, 'invalid_argument', /input/],
+      [{ ...good(), shape: null }, 'invalid_argument', /shape/],
+    ];
+    for (const [input, code, pattern] of cases) {
+      expectError(() => engine.attention(input), code, pattern);
+      const r = engine.attention(good());
+      assert.equal(r.weights.length, 35);
+    }
+  });
+
+  test('sizes over the documented limits are refused before any work', () => {
+    const t = 8193;
+    expectError(
+      () =>
+        engine.attention({
+          q: new Float32Array(t),
+          k: new Float32Array(1),
+          v: new Float32Array(1),
+          shape: { t, s: 1, d: 1 },
+        }),
+      'too_large',
+    );
+  });
+
+  test('overflowing scores are an error, not NaN', () => {
+    const big = new Float32Array(8).fill(3e19);
+    expectError(
+      () => engine.attention({ q: big, k: big, v: big, shape: { t: 2, s: 2, d: 4 }, scoring: 'dot' }),
+      'non_finite',
+      /overflows/,
+    );
+  });
+
+  test('heads that do not divide dModel', () => {
+    const input = SCENARIOS.find(([n]) => n === 'mha cross')[1]();
+    expectError(
+      () => engine.multiHeadAttention({ ...input, shape: { ...input.shape, heads: 5 } }),
+      'shape_mismatch',
+      /do not divide/,
+    );
+  });
+});
+
+describe('lifecycle', () => {
+  test('engines are independent; dispose is idempotent; calls after it throw disposed', async () => {
+    const a = await createEngine();
+    const b = await createEngine();
+    const expected = await runScenarios(engine);
+    a.dispose();
+    a.dispose();
+    assert.equal(a.disposed, true);
+    expectError(() => a.attention(SCENARIOS[0][1]()), 'disposed');
+    assert.deepEqual(await runScenarios(b), expected);
+    b.dispose();
+  });
+
+  test('Symbol.dispose disposes', { skip: !Symbol.dispose && 'no Symbol.dispose in this Node' }, async () => {
+    const e = await createEngine();
+    e[Symbol.dispose]();
+    assert.equal(e.disposed, true);
+  });
+
+  test('a wasm source can be given explicitly, and a bad one is a load_failed error', async () => {
+    const url = new URL('../../dist/attnscope.wasm', import.meta.url);
+    const e = await createEngine({ wasm: url });
+    assert.equal(e.simdArch, 'wasm');
+    e.dispose();
+    await assert.rejects(
+      createEngine({ wasm: new Uint8Array([0, 97, 115, 109, 9, 9]) }),
+      (err) => err instanceof AttnscopeError && err.code === 'load_failed',
+    );
+    await assert.rejects(
+      createEngine({ wasm: new URL('file:///nonexistent/attnscope.wasm') }),
+      (err) => err instanceof AttnscopeError && err.code === 'load_failed',
+    );
+  });
+});

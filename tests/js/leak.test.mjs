@@ -1,0 +1,60 @@
+// 10,000 calls of mixed sizes, failures included: the wasm heap's allocated
+// bytes return to where they started.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AttnscopeError, createEngine } from '../../dist/index.js';
+import { multiHeadInput, randomFloats } from './scenarios.mjs';
+
+test('10,000 mixed calls leave the wasm heap where it started', () => {
+  return createEngine().then((engine) => {
+    const sizes = [1, 3, 4, 5, 16, 17, 64, 65];
+    const warm = engine.attention({
+      q: randomFloats(64, 1),
+      k: randomFloats(64, 2),
+      v: randomFloats(64, 3),
+      shape: { t: 8, s: 8, d: 8 },
+    });
+    assert.ok(warm);
+    const start = engine.memory();
+    let errors = 0;
+    for (let i = 0; i < 10000; i++) {
+      const t = sizes[i % sizes.length],
+        s = sizes[(i * 7) % sizes.length],
+        d = sizes[(i * 3) % 4] + 1;
+      try {
+        if (i % 10 === 9) {
+          engine.multiHeadAttention(multiHeadInput(t % 9 || 1, s % 9 || 1, 8, 2, i));
+        } else {
+          const scoring = ['dot', 'scaled_dot', 'general', 'additive'][i % 4];
+          const bad = i % 13 === 0; // a NaN: fails after the inputs were copied in
+          const q = randomFloats(t * d, i);
+          if (bad) q[q.length - 1] = NaN;
+          engine.attention({
+            q,
+            k: randomFloats(s * d, i + 1),
+            v: randomFloats(s * d, i + 2),
+            shape: { t, s, d },
+            scoring,
+            params: {
+              W: randomFloats(d * d, i + 3),
+              W1: randomFloats(2 * d, i),
+              W2: randomFloats(2 * d, i + 1),
+              v: randomFloats(2, i),
+            },
+            mask: { causal: i % 2 === 0, keyPadding: i % 5 === 0 ? new Array(s).fill(0) : undefined },
+          });
+        }
+      } catch (err) {
+        assert.ok(err instanceof AttnscopeError);
+        errors++;
+      }
+    }
+    const end = engine.memory();
+    console.log(
+      `leak: heapUsed ${start.heapUsed} -> ${end.heapUsed} bytes after 10,000 calls (${errors} errors); heap size ${end.heapSize}`,
+    );
+    assert.ok(errors > 0);
+    assert.ok(Math.abs(end.heapUsed - start.heapUsed) <= 4096, `heap grew by ${end.heapUsed - start.heapUsed} bytes`);
+    engine.dispose();
+  });
+});

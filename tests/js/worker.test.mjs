@@ -1,0 +1,65 @@
+// attnscope/worker in Node (worker_threads): same results as the main-thread
+// engine, errors cross intact, abort drops queued calls and replaces a busy worker.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { createEngine } from '../../dist/index.js';
+import { AttnscopeError, createWorkerEngine } from '../../dist/worker.js';
+import { SCENARIOS, diffResults, randomFloats, runScenarios } from './scenarios.mjs';
+
+const worker = await createWorkerEngine();
+after(() => worker.dispose());
+
+const isAttnscopeError = (code) => (err) => err instanceof AttnscopeError && err.code === code;
+
+test('the worker gives the same bits as the main-thread engine', async () => {
+  assert.equal(await worker.simdArch, 'wasm');
+  const local = await createEngine();
+  assert.deepEqual(diffResults(await runScenarios(local), await runScenarios(worker)), []);
+  local.dispose();
+});
+
+test('errors come back as AttnscopeError and the worker keeps going', async () => {
+  const input = SCENARIOS[0][1]();
+  await assert.rejects(worker.attention({ ...input, scoring: 'nope' }), isAttnscopeError('invalid_argument'));
+  const q = Float32Array.from(input.q);
+  q[0] = NaN;
+  await assert.rejects(worker.attention({ ...input, q }), isAttnscopeError('non_finite'));
+  await assert.rejects(worker.attention({ ...input, q: () => 1 }), (err) => err instanceof AttnscopeError);
+  assert.equal((await worker.attention(input)).weights.length, 35);
+});
+
+test('abort: a queued call is dropped, a running one is stopped, later calls still work', async () => {
+  const big = {
+    q: randomFloats(1024 * 64, 1),
+    k: randomFloats(1024 * 64, 2),
+    v: randomFloats(1024 * 64, 3),
+    shape: { t: 1024, s: 1024, d: 64 },
+  };
+  const running = new AbortController();
+  const queued = new AbortController();
+  const p1 = worker.attention(big, { signal: running.signal });
+  const p2 = worker.attention(big, { signal: queued.signal });
+  queued.abort();
+  await assert.rejects(p2, isAttnscopeError('aborted'));
+  running.abort();
+  await assert.rejects(p1, isAttnscopeError('aborted'));
+  const already = AbortSignal.abort();
+  await assert.rejects(worker.attention(big, { signal: already }), isAttnscopeError('aborted'));
+  const r = await worker.attention(SCENARIOS[0][1]());
+  assert.equal(r.weights.length, 35);
+});
+
+test('transfer: true hands the input buffers over', async () => {
+  const input = SCENARIOS[0][1]();
+  const r = await worker.attention(input, { transfer: true });
+  assert.equal(input.q.byteLength, 0, 'q was transferred');
+  assert.equal(r.weights.length, 35);
+});
+
+test('dispose rejects pending calls and later ones', async () => {
+  const w = await createWorkerEngine();
+  const pending = w.attention(SCENARIOS[1][1]());
+  w.dispose();
+  await assert.rejects(pending, isAttnscopeError('disposed'));
+  await assert.rejects(w.attention(SCENARIOS[0][1]()), isAttnscopeError('disposed'));
+});
