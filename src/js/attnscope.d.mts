@@ -24,6 +24,7 @@ export interface AttnscopeModule {
 }
 
 export interface ModuleArgs {
+  locateFile?: (path: string, prefix: string) => string;
   instantiateWasm?: (
     imports: WebAssembly.Imports,
     done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,

@@ -22,6 +22,9 @@ export class Engine {
     let module: AttnscopeModule;
     try {
       module = await createAttnscopeModule({
+        // The wasm arrives through instantiateWasm; this only stops the glue
+        // resolving a URL against import.meta.url, which classic-script builds lack.
+        locateFile: (path) => path,
         instantiateWasm(imports, done) {
           WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled));
           return {};

@@ -72,9 +72,24 @@
     );
   }
   var SCENARIOS = [
-    ['scaled_dot causal', function () { return attentionInput('scaled_dot', 17, 17, 16, 2, { mask: { causal: true } }); }],
-    ['additive causal cache', function () { return attentionInput('additive', 2, 65, 8, 5, { mask: { causal: true } }); }],
-    ['mha self causal', function () { return multiHeadInput(9, 9, 16, 4, 7, { mask: { causal: true } }); }],
+    [
+      'scaled_dot causal',
+      function () {
+        return attentionInput('scaled_dot', 17, 17, 16, 2, { mask: { causal: true } });
+      },
+    ],
+    [
+      'additive causal cache',
+      function () {
+        return attentionInput('additive', 2, 65, 8, 5, { mask: { causal: true } });
+      },
+    ],
+    [
+      'mha self causal',
+      function () {
+        return multiHeadInput(9, 9, 16, 4, 7, { mask: { causal: true } });
+      },
+    ],
   ];
   // --- end of the copy ---
 
@@ -93,8 +108,11 @@
   }
 
   function finish(result, error) {
-    if (error) window.__error = (error.name || 'Error') + ': ' + error.message + '\n' + (error.stack || '');
-    else window.__result = result;
+    if (error) {
+      var head = (error.name || 'Error') + ': ' + error.message;
+      var stack = String(error.stack || '');
+      window.__error = stack.indexOf(head) === 0 ? stack : head + '\n' + stack;
+    } else window.__result = result;
     window.__done = true;
     document.getElementById('status').textContent = error ? 'failed: ' + error.message : 'done';
   }
@@ -139,7 +157,11 @@
   }
 
   run().then(
-    function (result) { finish(result); },
-    function (err) { finish(null, err); },
+    function (result) {
+      finish(result);
+    },
+    function (err) {
+      finish(null, err);
+    },
   );
 })();

@@ -3,6 +3,7 @@
 //   window.__done        true once finished
 //   window.__result      the check's return value (plain data)
 //   window.__error       'Name: message\nstack' if it threw
+//   window.__errorCode   its AttnscopeError code, if any
 //   window.__violations  every 'securitypolicyviolation' seen by the document
 const violations = [];
 window.__violations = violations;
@@ -48,7 +49,10 @@ export async function report(check) {
     window.__result = await check();
     if (status) status.textContent = 'done';
   } catch (err) {
-    window.__error = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}\n${err?.stack ?? ''}`;
+    const head = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`;
+    const stack = String(err?.stack ?? '');
+    window.__error = stack.startsWith(head) ? stack : `${head}\n${stack}`;
+    window.__errorCode = err?.code;
     if (status) status.textContent = `failed: ${err?.message ?? err}`;
   } finally {
     window.__done = true;

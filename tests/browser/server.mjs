@@ -6,7 +6,9 @@
 //   /csp/dist/...    the same file, plus a strict Content-Security-Policy
 //                    (the prefix carries over to relative imports and to the
 //                    worker script, so the whole page, worker included, runs
-//                    under the policy)
+//                    under the policy); ?csp on any URL adds it too
+//   /csp-no-wasm/... the same policy without 'wasm-unsafe-eval' (a control
+//                    that shows the policy is really enforced)
 //
 // Run directly (`node tests/browser/server.mjs [port]`) to open the test pages
 // in a browser by hand.
@@ -18,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 export const CSP_PREFIX = '/csp';
+/** A control: the same policy without 'wasm-unsafe-eval', under which no wasm may compile. */
+export const CSP_NO_WASM = "default-src 'self'; script-src 'self'";
+export const CSP_NO_WASM_PREFIX = '/csp-no-wasm';
 
 const MIME = {
   '.js': 'text/javascript; charset=utf-8',
@@ -69,10 +74,18 @@ export async function startServer({ root, port = 0, host = '127.0.0.1' } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let pathname = url.pathname;
-    const csp = pathname === CSP_PREFIX || pathname.startsWith(CSP_PREFIX + '/') || url.searchParams.has('csp');
-    if (pathname.startsWith(CSP_PREFIX + '/')) pathname = pathname.slice(CSP_PREFIX.length);
+    let policy = url.searchParams.has('csp') ? CSP : null;
+    for (const [prefix, value] of [
+      [CSP_PREFIX, CSP],
+      [CSP_NO_WASM_PREFIX, CSP_NO_WASM],
+    ])
+      if (pathname.startsWith(prefix + '/')) {
+        pathname = pathname.slice(prefix.length);
+        policy = value;
+      }
+    const csp = policy !== null;
     const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-    if (csp) headers['Content-Security-Policy'] = CSP;
+    if (csp) headers['Content-Security-Policy'] = policy;
     const done = (status, extra = {}, body) => {
       requests.push({ method: req.method, path: url.pathname + url.search, status, csp });
       res.writeHead(status, { ...headers, ...extra });
@@ -116,5 +129,7 @@ export async function startServer({ root, port = 0, host = '127.0.0.1' } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const { origin } = await startServer({ root, port: Number(process.argv[2] ?? 8080) });
-  console.log(`serving ${root} (dist/, tests/) at ${origin}/tests/browser/  (strict CSP under ${origin}${CSP_PREFIX}/...)`);
+  console.log(
+    `serving ${root} (dist/, tests/) at ${origin}/tests/browser/  (strict CSP under ${origin}${CSP_PREFIX}/...)`,
+  );
 }

@@ -26,7 +26,10 @@ report(async () => {
   a.dispose();
   out.aDisposed = a.disposed;
   out.bDisposedAfterA = b.disposed;
-  out.aCall = await errorOf(() => a.attention({ q: [1], k: [1], v: [1], shape: { t: 1, s: 1, d: 1 } }), api.AttnscopeError);
+  out.aCall = await errorOf(
+    () => a.attention({ q: [1], k: [1], v: [1], shape: { t: 1, s: 1, d: 1 } }),
+    api.AttnscopeError,
+  );
   out.bAfter = toBits(await runScenarios(b));
   out.heaps = { a: heapA, b: b.memory() };
   b.dispose();
