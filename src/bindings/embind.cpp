@@ -8,7 +8,9 @@
 #include <cstdlib>
 
 #include "attention/attention.hpp"
+#include "bindings/buffer.hpp"
 #include "bindings/convert.hpp"
+#include "bindings/model_handle.hpp"
 #include "kernels/arch.hpp"
 
 namespace attnscope::bindings {
@@ -168,6 +170,19 @@ EMSCRIPTEN_BINDINGS(attnscope) {
       .constructor<>()
       .function("attention", &Core::attention)
       .function("multiHeadAttention", &Core::multiHeadAttention);
+  emscripten::class_<Buffer>("Buffer")
+      .constructor<double>()
+      .function("ok", &Buffer::ok)
+      .function("size", &Buffer::size)
+      .function("write", &Buffer::write)
+      .function("release", &Buffer::release);
+  emscripten::class_<ModelHandle>("Model")
+      .constructor<>()
+      .function("load", &ModelHandle::load)
+      .function("run", &ModelHandle::run)
+      .function("runIds", &ModelHandle::runIds)
+      .function("info", &ModelHandle::info)
+      .function("clearCache", &ModelHandle::clearCache);
   emscripten::function("heapUsed", &heap_used);
   emscripten::function("heapSize", &heap_size);
   emscripten::function("simdArch", &arch);

@@ -16,8 +16,26 @@ export interface CoreHandle {
   delete(): void;
 }
 
+export interface BufferHandle {
+  ok(): boolean;
+  size(): number;
+  write(offset: number, chunk: Uint8Array): boolean;
+  delete(): void;
+}
+
+export interface ModelHandle {
+  load(config: Uint8Array, weights: BufferHandle, tokenizer: Record<string, unknown>): WireResult;
+  run(text: Uint8Array, opts: Record<string, unknown>): WireResult;
+  runIds(ids: Int32Array, opts: Record<string, unknown>): WireResult;
+  info(): Record<string, unknown>;
+  clearCache(): void;
+  delete(): void;
+}
+
 export interface AttnscopeModule {
   Core: new () => CoreHandle;
+  Buffer: new (size: number) => BufferHandle;
+  Model: new () => ModelHandle;
   heapUsed(): number;
   heapSize(): number;
   simdArch(): string;

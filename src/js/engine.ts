@@ -4,6 +4,9 @@ import createAttnscopeModule, { type AttnscopeModule, type CoreHandle, type Wire
 import { AttnscopeError } from './errors.js';
 import type { AttentionInput, AttentionOutput, MemoryStats, MultiHeadInput, MultiHeadOutput } from './types.js';
 import { attentionWire, multiHeadWire } from './wire.js';
+import { loadModel, type Model, type ModelSources } from './model.js';
+import { probePreset, type PresetOptions } from './presets.js';
+import type { LoadOptions } from './sources.js';
 
 const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispose;
 
@@ -73,6 +76,28 @@ export class Engine {
         dModel: wire.dModel as number,
       },
     };
+  }
+
+  /**
+   * Loads a model from its config.json, model.safetensors and tokenizer files;
+   * each may be bytes, a File/Blob or a URL (streamed, with progress and abort).
+   */
+  loadModel(sources: ModelSources, options: LoadOptions = {}): Promise<Model> {
+    return loadModel(this.#live()[0], sources, options);
+  }
+
+  /**
+   * Loads a public model ('gpt2', 'distilgpt2', 'bert-base-uncased', or a
+   * repository id) from the Hugging Face hub. onSize reports the download size
+   * before the weights start.
+   */
+  async loadPreset(
+    name: string,
+    options: LoadOptions & PresetOptions & { onSize?: (bytes: number | undefined) => void } = {},
+  ): Promise<Model> {
+    const { sources, bytes } = await probePreset(name, options);
+    options.onSize?.(bytes);
+    return this.loadModel(sources, options);
   }
 
   /** Wasm heap usage, for leak checks and memory budgets. */

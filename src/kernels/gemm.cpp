@@ -57,25 +57,31 @@ struct GemmNN {
       }
   }
 
-  template <int MR>
-  static void rows(std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
-                   const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) {
-    std::size_t j = 0;
-    for (; j + 2 * W <= N; j += 2 * W) tile<MR, 2>(K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
-    for (; j + W <= N; j += W) tile<MR, 1>(K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
-    if (j < N) tail<MR>(N - j, K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
+  // All rows against one panel of columns [j, j + NB*W): the panel (K x NB*W
+  // floats) stays in cache while A streams past it, so B is read from memory
+  // once rather than once per block of rows.
+  template <int NB>
+  static void panel(std::size_t M, std::size_t K, float alpha, const float* A, std::size_t lda, const float* Bp,
+                    std::size_t ldb, float beta, float* C, std::size_t ldc) {
+    std::size_t i = 0;
+    for (; i + 4 <= M; i += 4) tile<4, NB>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
+    switch (M - i) {
+      case 3: tile<3, NB>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
+      case 2: tile<2, NB>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
+      case 1: tile<1, NB>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
+      default: break;
+    }
   }
 
   void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
                   const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) const {
+    std::size_t j = 0;
+    for (; j + 2 * W <= N; j += 2 * W) panel<2>(M, K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
+    for (; j + W <= N; j += W) panel<1>(M, K, alpha, A, lda, Bp + j, ldb, beta, C + j, ldc);
+    if (j == N) return;
     std::size_t i = 0;
-    for (; i + 4 <= M; i += 4) rows<4>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
-    switch (M - i) {
-      case 3: rows<3>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
-      case 2: rows<2>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
-      case 1: rows<1>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc); break;
-      default: break;
-    }
+    for (; i + 4 <= M; i += 4) tail<4>(N - j, K, alpha, A + i * lda, lda, Bp + j, ldb, beta, C + i * ldc + j, ldc);
+    for (; i < M; ++i) tail<1>(N - j, K, alpha, A + i * lda, lda, Bp + j, ldb, beta, C + i * ldc + j, ldc);
   }
 };
 
@@ -110,19 +116,20 @@ struct GemmNT {
       }
   }
 
-  template <int MR>
-  static void rows(std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
-                   const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) {
-    std::size_t j = 0;
-    for (; j + 4 <= N; j += 4) tile<MR, 4>(K, alpha, A, lda, Bp + j * ldb, ldb, beta, C + j, ldc);
-    for (; j < N; ++j) tile<MR, 1>(K, alpha, A, lda, Bp + j * ldb, ldb, beta, C + j, ldc);
+  // All rows of A against NR rows of B (kept in cache), so B is read once.
+  template <int NR>
+  static void panel(std::size_t M, std::size_t K, float alpha, const float* A, std::size_t lda, const float* Bp,
+                    std::size_t ldb, float beta, float* C, std::size_t ldc) {
+    std::size_t i = 0;
+    for (; i + 2 <= M; i += 2) tile<2, NR>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
+    if (i < M) tile<1, NR>(K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
   }
 
   void operator()(std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A, std::size_t lda,
                   const float* Bp, std::size_t ldb, float beta, float* C, std::size_t ldc) const {
-    std::size_t i = 0;
-    for (; i + 2 <= M; i += 2) rows<2>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
-    if (i < M) rows<1>(N, K, alpha, A + i * lda, lda, Bp, ldb, beta, C + i * ldc, ldc);
+    std::size_t j = 0;
+    for (; j + 4 <= N; j += 4) panel<4>(M, K, alpha, A, lda, Bp + j * ldb, ldb, beta, C + j, ldc);
+    for (; j < N; ++j) panel<1>(M, K, alpha, A, lda, Bp + j * ldb, ldb, beta, C + j, ldc);
   }
 };
 
