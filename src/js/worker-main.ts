@@ -1,12 +1,15 @@
-// The worker side of attnscope/worker: owns one Engine and answers calls in
-// order. Runs as a module Web Worker, or a Node worker_threads worker.
+// The worker side of attnscope/worker: owns one Engine and its models.
+// Compute calls run as they arrive (the client sends one at a time); loads
+// are asynchronous and can be aborted in place. Runs as a module Web Worker,
+// or a Node worker_threads worker.
 import { createEngine, type Engine } from './index.js';
 import { AttnscopeError } from './errors.js';
-import { buffersOf, type CallMessage, type InitMessage, type Reply } from './worker-protocol.js';
+import type { Model } from './model.js';
+import { buffersOf, type Reply, type Request } from './worker-protocol.js';
 
 interface Port {
   postMessage(message: Reply, transfer?: ArrayBuffer[]): void;
-  onMessage(handler: (data: InitMessage | CallMessage) => void): void;
+  onMessage(handler: (data: Request) => void): void;
 }
 
 async function port(): Promise<Port> {
@@ -36,6 +39,58 @@ function errorData(err: unknown): { code: string; message: string } {
 
 const p = await port();
 let engine: Engine | undefined;
+const models = new Map<number, Model>();
+const loads = new Map<number, AbortController>();
+let nextModel = 1;
+
+function modelOf(input: { model?: unknown }): Model {
+  const m = models.get(input?.model as number);
+  if (!m) throw new AttnscopeError('disposed', 'this model has been disposed');
+  return m;
+}
+
+async function call(id: number, op: string, input: any): Promise<unknown> {
+  const e = engine!;
+  switch (op) {
+    case 'attention':
+      return e.attention(input);
+    case 'multiHeadAttention':
+      return e.multiHeadAttention(input);
+    case 'memory':
+      return e.memory();
+    case 'run':
+      return modelOf(input).run(input.text, input.options);
+    case 'runIds':
+      return modelOf(input).runIds(input.ids, input.options);
+    case 'clearCache':
+      return modelOf(input).clearCache();
+    case 'disposeModel':
+      models.get(input?.model)?.dispose();
+      models.delete(input?.model);
+      return undefined;
+    case 'loadModel':
+    case 'loadPreset': {
+      const controller = new AbortController();
+      loads.set(id, controller);
+      try {
+        const options = {
+          ...(input.options ?? {}),
+          signal: controller.signal,
+          onProgress: (progress: unknown) => p.postMessage({ type: 'progress', id, progress }),
+          onSize: (bytes: number | undefined) => p.postMessage({ type: 'size', id, bytes }),
+        };
+        const model = op === 'loadModel' ? await e.loadModel(input.sources, options) : await e.loadPreset(input.name, options);
+        const handle = nextModel++;
+        models.set(handle, model);
+        return { model: handle, info: model.info };
+      } finally {
+        loads.delete(id);
+      }
+    }
+    default:
+      throw new AttnscopeError('invalid_argument', `unknown operation ${String(op)}`);
+  }
+}
 
 p.onMessage(async (msg) => {
   if (msg.type === 'init') {
@@ -47,28 +102,16 @@ p.onMessage(async (msg) => {
     }
     return;
   }
+  if (msg.type === 'abort') {
+    loads.get(msg.id)?.abort();
+    return;
+  }
   if (!engine) {
     p.postMessage({ type: 'result', id: msg.id, ok: false, error: { code: 'internal', message: 'not initialised' } });
     return;
   }
   try {
-    let value: unknown;
-    switch (msg.op) {
-      case 'attention':
-        value = engine.attention(msg.input as Parameters<Engine['attention']>[0]);
-        break;
-      case 'multiHeadAttention':
-        value = engine.multiHeadAttention(msg.input as Parameters<Engine['multiHeadAttention']>[0]);
-        break;
-      case 'memory':
-        value = engine.memory();
-        break;
-      case 'simdArch':
-        value = engine.simdArch;
-        break;
-      default:
-        throw new AttnscopeError('invalid_argument', `unknown operation ${String(msg.op)}`);
-    }
+    const value = await call(msg.id, msg.op, msg.input);
     // Results are fresh copies: hand their buffers over instead of copying again.
     p.postMessage({ type: 'result', id: msg.id, ok: true, value }, buffersOf(value));
   } catch (err) {

@@ -1,5 +1,12 @@
 // Messages between WorkerEngine (worker.ts) and the worker (worker-main.ts).
-export type Op = 'attention' | 'multiHeadAttention' | 'memory' | 'simdArch';
+
+/** Synchronous compute in the worker: one at a time, in order. */
+export type ComputeOp = 'attention' | 'multiHeadAttention' | 'memory' | 'run' | 'runIds' | 'clearCache' | 'disposeModel';
+/** Asynchronous work (downloads): runs alongside compute, cancellable in place. */
+export type AsyncOp = 'loadModel' | 'loadPreset';
+export type Op = ComputeOp | AsyncOp;
+
+export const ASYNC_OPS: ReadonlySet<Op> = new Set<Op>(['loadModel', 'loadPreset']);
 
 export interface InitMessage {
   type: 'init';
@@ -14,13 +21,23 @@ export interface CallMessage {
   input?: unknown;
 }
 
+/** Cancels an async call (loadModel, loadPreset) that is under way. */
+export interface AbortMessage {
+  type: 'abort';
+  id: number;
+}
+
+export type Request = InitMessage | CallMessage | AbortMessage;
+
 export type Reply =
   | { type: 'ready'; simdArch: string }
+  | { type: 'progress'; id: number; progress: unknown }
+  | { type: 'size'; id: number; bytes: number | undefined }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'failed'; error: { code: string; message: string } };
 
-/** The buffers of every typed array directly inside `value` (one level deep). */
+/** The buffers of every typed array directly inside `value` (two levels deep). */
 export function buffersOf(value: unknown): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const visit = (v: unknown) => {

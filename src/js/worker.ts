@@ -1,13 +1,22 @@
 // attnscope/worker: the engine's API in a Web Worker (or a Node worker
-// thread), so a page's main thread never blocks on compute. Calls run one at a
-// time in order; an AbortSignal drops a queued call, or stops a running one by
-// replacing the worker.
+// thread), so a page's main thread never blocks on compute.
+//
+// Compute calls (attention, model runs) go to the worker one at a time, in
+// order; downloads (loadModel, loadPreset) run alongside them. An AbortSignal
+// drops a queued call, cancels a download in place, and for a running compute
+// call rejects at once: when the worker holds no models it is replaced (wasm
+// compute cannot be interrupted), otherwise its result is discarded.
 import { AttnscopeError } from './errors.js';
+import type { ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult } from './model.js';
+import type { PresetOptions } from './presets.js';
+import type { LoadOptions } from './sources.js';
 import type { AttentionInput, AttentionOutput, MemoryStats, MultiHeadInput, MultiHeadOutput } from './types.js';
-import { buffersOf, type CallMessage, type InitMessage, type Op, type Reply } from './worker-protocol.js';
+import { ASYNC_OPS, buffersOf, type Op, type Reply, type Request } from './worker-protocol.js';
 
 export { AttnscopeError, type ErrorCode } from './errors.js';
 export type * from './types.js';
+export type { ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult, Token } from './model.js';
+export type { LoadOptions, Progress, Source } from './sources.js';
 
 export interface WorkerEngineOptions {
   /** The worker script; defaults to worker-main.js beside this module. */
@@ -24,7 +33,7 @@ export interface CallOptions {
 }
 
 interface Channel {
-  post(message: InitMessage | CallMessage, transfer: ArrayBuffer[]): void;
+  post(message: Request, transfer: ArrayBuffer[]): void;
   terminate(): void;
   /** Node: whether the worker keeps the process alive (only while calls are pending). */
   keepAlive(on: boolean): void;
@@ -39,11 +48,14 @@ interface Job {
   resolve(value: unknown): void;
   reject(err: unknown): void;
   onAbort?: () => void;
+  onProgress?: (p: unknown) => void;
+  onSize?: (bytes: number | undefined) => void;
+  /** Rejected already; its reply is ignored. */
+  abandoned?: boolean;
 }
 
-function aborted(): AttnscopeError {
-  return new AttnscopeError('aborted', 'the call was aborted');
-}
+const aborted = () => new AttnscopeError('aborted', 'the call was aborted');
+const disposedError = () => new AttnscopeError('disposed', 'this engine has been disposed');
 
 async function spawn(url: URL, onReply: (r: Reply) => void, onCrash: (message: string) => void): Promise<Channel> {
   if (typeof Worker === 'function') {
@@ -66,6 +78,56 @@ async function spawn(url: URL, onReply: (r: Reply) => void, onCrash: (message: s
   };
 }
 
+/** A model living in the worker. */
+export class WorkerModel {
+  readonly info: ModelInfo;
+  readonly #engine: WorkerEngine;
+  readonly #handle: number;
+  readonly #generation: number;
+  #disposed = false;
+
+  /** @internal Use WorkerEngine.loadModel. */
+  constructor(engine: WorkerEngine, handle: number, info: ModelInfo, generation: number) {
+    this.#engine = engine;
+    this.#handle = handle;
+    this.info = info;
+    this.#generation = generation;
+    const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+    if (disposeSymbol) (this as unknown as Record<symbol, () => void>)[disposeSymbol] = () => this.dispose();
+  }
+
+  run(text: string, options: RunOptions & CallOptions = {}): Promise<RunResult> {
+    const { signal, transfer, ...run } = options;
+    return this.#call('run', { text, options: run }, { signal, transfer }) as Promise<RunResult>;
+  }
+
+  runIds(ids: ArrayLike<number>, options: RunOptions & CallOptions = {}): Promise<ModelOutput> {
+    const { signal, transfer, ...run } = options;
+    return this.#call('runIds', { ids: Array.from(ids), options: run }, { signal, transfer }) as Promise<ModelOutput>;
+  }
+
+  clearCache(): Promise<void> {
+    return this.#call('clearCache', {}) as Promise<void>;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed || this.#engine.generation !== this.#generation;
+  }
+
+  /** Frees the model in the worker. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.#disposed = true;
+    this.#engine.modelDisposed();
+    void this.#engine.call('disposeModel', { model: this.#handle }).catch(() => {});
+  }
+
+  #call(op: Op, input: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
+    if (this.disposed) return Promise.reject(new AttnscopeError('disposed', 'this model has been disposed'));
+    return this.#engine.call(op, { ...input, model: this.#handle }, options);
+  }
+}
+
 export class WorkerEngine {
   readonly #url: URL;
   readonly #wasm?: string | WebAssembly.Module;
@@ -73,8 +135,12 @@ export class WorkerEngine {
   #ready: Promise<string> | null = null;
   #queue: Job[] = [];
   #running: Job | null = null;
+  #async = new Map<number, Job>();
   #nextId = 1;
+  #models = 0;
   #disposed = false;
+  /** Bumped whenever the worker is replaced: its models are gone. */
+  generation = 0;
 
   private constructor(options: WorkerEngineOptions) {
     this.#url = new URL(options.workerUrl ?? './worker-main.js', import.meta.url);
@@ -92,15 +158,37 @@ export class WorkerEngine {
   }
 
   attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput> {
-    return this.#call('attention', input, options) as Promise<AttentionOutput>;
+    return this.call('attention', input, options) as Promise<AttentionOutput>;
   }
 
   multiHeadAttention(input: MultiHeadInput, options?: CallOptions): Promise<MultiHeadOutput> {
-    return this.#call('multiHeadAttention', input, options) as Promise<MultiHeadOutput>;
+    return this.call('multiHeadAttention', input, options) as Promise<MultiHeadOutput>;
   }
 
   memory(): Promise<MemoryStats> {
-    return this.#call('memory', undefined) as Promise<MemoryStats>;
+    return this.call('memory', undefined) as Promise<MemoryStats>;
+  }
+
+  /** Loads a model in the worker (sources: bytes, Blobs or URLs; progress reported here). */
+  async loadModel(sources: ModelSources, options: LoadOptions = {}): Promise<WorkerModel> {
+    const { signal, onProgress } = options;
+    const r = (await this.call('loadModel', { sources }, { signal }, { onProgress })) as { model: number; info: ModelInfo };
+    this.#models++;
+    return new WorkerModel(this, r.model, r.info, this.generation);
+  }
+
+  /** Loads a preset ('gpt2', ...) or a hub repository in the worker. */
+  async loadPreset(
+    name: string,
+    options: LoadOptions & PresetOptions & { onSize?: (bytes: number | undefined) => void } = {},
+  ): Promise<WorkerModel> {
+    const { signal, onProgress, onSize, ...preset } = options;
+    const r = (await this.call('loadPreset', { name, options: preset }, { signal }, { onProgress, onSize })) as {
+      model: number;
+      info: ModelInfo;
+    };
+    this.#models++;
+    return new WorkerModel(this, r.model, r.info, this.generation);
   }
 
   get simdArch(): Promise<string> {
@@ -111,12 +199,73 @@ export class WorkerEngine {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    const err = new AttnscopeError('disposed', 'this engine has been disposed');
-    for (const job of [...this.#queue, ...(this.#running ? [this.#running] : [])]) this.#settle(job, err);
+    this.generation++;
+    for (const job of [...this.#queue, ...this.#async.values(), ...(this.#running ? [this.#running] : [])])
+      this.#settle(job, disposedError());
     this.#queue = [];
+    this.#async.clear();
     this.#running = null;
     void this.#channel?.then((c) => c.terminate());
     this.#channel = null;
+  }
+
+  /** @internal */
+  modelDisposed(): void {
+    this.#models = Math.max(0, this.#models - 1);
+  }
+
+  /** @internal Sends one call; compute calls queue, async ones go at once. */
+  call(
+    op: Op,
+    input: unknown,
+    options: CallOptions = {},
+    callbacks: { onProgress?: (p: never) => void; onSize?: (b: number | undefined) => void } = {},
+  ): Promise<unknown> {
+    if (this.#disposed) return Promise.reject(disposedError());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(aborted());
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        id: this.#nextId++,
+        op,
+        input,
+        transfer: !!options.transfer,
+        signal,
+        resolve,
+        reject,
+        onProgress: callbacks.onProgress as ((p: unknown) => void) | undefined,
+        onSize: callbacks.onSize,
+      };
+      if (signal) {
+        job.onAbort = () => this.#abort(job);
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      if (ASYNC_OPS.has(op)) {
+        this.#async.set(job.id, job);
+        this.#post(job);
+      } else {
+        this.#queue.push(job);
+        this.#pump();
+      }
+    });
+  }
+
+  #abort(job: Job): void {
+    if (this.#async.has(job.id)) {
+      this.#async.delete(job.id);
+      void this.#channel?.then((c) => c.post({ type: 'abort', id: job.id }, []));
+      this.#settle(job, aborted());
+    } else if (this.#running === job) {
+      if (this.#models === 0 && this.#async.size === 0) {
+        this.#restart(aborted()); // nothing to lose: replace the busy worker
+      } else {
+        job.abandoned = true; // the worker finishes it; the reply is ignored
+        this.#settle(job, aborted());
+      }
+    } else {
+      this.#queue = this.#queue.filter((j) => j !== job);
+      this.#settle(job, aborted());
+    }
   }
 
   #start(): Promise<string> {
@@ -133,63 +282,81 @@ export class WorkerEngine {
       fail(err);
       this.#restart(err);
     };
-    this.#channel = spawn(
-      this.#url,
-      (reply) => {
-        if (reply.type === 'ready') {
-          ready(reply.simdArch);
-          this.#idle();
-        } else if (reply.type === 'failed') crash(reply.error.message);
-        else this.#onResult(reply);
-      },
-      crash,
-    );
+    this.#channel = spawn(this.#url, (reply) => this.#onReply(reply, ready, crash), crash);
     this.#channel.then(
       (c) => c.post({ type: 'init', wasm: this.#wasm }, []),
       (err: unknown) => crash(String(err)),
     );
-    // A failed start is retried by the next call.
     readyPromise.catch(() => {
-      if (this.#ready === readyPromise) this.#ready = null;
+      if (this.#ready === readyPromise) this.#ready = null; // a failed start is retried by the next call
     });
     return readyPromise;
   }
 
-  // The worker died or was replaced: the running call fails, queued ones go to the next worker.
+  #onReply(reply: Reply, ready: (arch: string) => void, crash: (message: string) => void): void {
+    switch (reply.type) {
+      case 'ready':
+        ready(reply.simdArch);
+        this.#idle();
+        return;
+      case 'failed':
+        crash(reply.error.message);
+        return;
+      case 'progress':
+        this.#async.get(reply.id)?.onProgress?.(reply.progress);
+        return;
+      case 'size':
+        this.#async.get(reply.id)?.onSize?.(reply.bytes);
+        return;
+      case 'result': {
+        const job = this.#async.get(reply.id) ?? (this.#running?.id === reply.id ? this.#running : undefined);
+        if (!job) return; // a reply to an aborted download
+        if (this.#running === job) this.#running = null;
+        this.#async.delete(job.id);
+        if (!job.abandoned) {
+          if (reply.ok) this.#settle(job, undefined, reply.value);
+          else this.#settle(job, AttnscopeError.from(reply.error));
+        }
+        this.#pump();
+      }
+    }
+  }
+
+  // The worker died or was replaced: everything in it is gone.
   #restart(err: AttnscopeError): void {
     void this.#channel?.then((c) => c.terminate());
     this.#channel = null;
     this.#ready = null;
-    if (this.#running) this.#settle(this.#running, err);
+    this.generation++;
+    this.#models = 0;
+    if (this.#running && !this.#running.abandoned) this.#settle(this.#running, err);
     this.#running = null;
+    for (const job of this.#async.values()) this.#settle(job, err);
+    this.#async.clear();
     if (this.#queue.length && !this.#disposed) this.#pump();
-  }
-
-  #call(op: Op, input: unknown, options: CallOptions = {}): Promise<unknown> {
-    if (this.#disposed) return Promise.reject(new AttnscopeError('disposed', 'this engine has been disposed'));
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(aborted());
-    return new Promise((resolve, reject) => {
-      const job: Job = { id: this.#nextId++, op, input, transfer: !!options.transfer, signal, resolve, reject };
-      if (signal) {
-        job.onAbort = () => {
-          if (this.#running === job)
-            this.#restart(aborted()); // compute cannot be interrupted: replace the worker
-          else {
-            this.#queue = this.#queue.filter((j) => j !== job);
-            this.#settle(job, aborted());
-          }
-        };
-        signal.addEventListener('abort', job.onAbort, { once: true });
-      }
-      this.#queue.push(job);
-      this.#pump();
-    });
   }
 
   // Lets Node exit when nothing is pending.
   #idle(): void {
-    if (!this.#running && !this.#queue.length) void this.#channel?.then((c) => c.keepAlive(false));
+    if (!this.#running && !this.#queue.length && !this.#async.size) void this.#channel?.then((c) => c.keepAlive(false));
+  }
+
+  #post(job: Job): void {
+    this.#start()
+      .then(() => this.#channel!)
+      .then((channel) => {
+        if (this.#running !== job && !this.#async.has(job.id)) return; // aborted meanwhile
+        channel.keepAlive(true);
+        channel.post({ type: 'call', id: job.id, op: job.op, input: job.input }, job.transfer ? buffersOf(job.input) : []);
+      })
+      .catch((err: unknown) => {
+        const wasRunning = this.#running === job;
+        if (!wasRunning && !this.#async.has(job.id)) return;
+        if (wasRunning) this.#running = null;
+        this.#async.delete(job.id);
+        this.#settle(job, err instanceof AttnscopeError ? err : new AttnscopeError('invalid_argument', String(err)));
+        this.#pump();
+      });
   }
 
   #pump(): void {
@@ -200,31 +367,7 @@ export class WorkerEngine {
       return;
     }
     this.#running = job;
-    this.#start()
-      .then(() => this.#channel!)
-      .then((channel) => {
-        if (this.#running !== job) return; // aborted meanwhile
-        channel.keepAlive(true);
-        channel.post(
-          { type: 'call', id: job.id, op: job.op, input: job.input },
-          job.transfer ? buffersOf(job.input) : [],
-        );
-      })
-      .catch((err: unknown) => {
-        if (this.#running !== job) return;
-        this.#running = null;
-        this.#settle(job, err instanceof AttnscopeError ? err : new AttnscopeError('invalid_argument', String(err)));
-        this.#pump();
-      });
-  }
-
-  #onResult(reply: Extract<Reply, { type: 'result' }>): void {
-    const job = this.#running;
-    if (!job || job.id !== reply.id) return; // a stale reply from before an abort
-    this.#running = null;
-    if (reply.ok) this.#settle(job, undefined, reply.value);
-    else this.#settle(job, AttnscopeError.from(reply.error));
-    this.#pump();
+    this.#post(job);
   }
 
   #settle(job: Job, err?: unknown, value?: unknown): void {

@@ -1,10 +1,12 @@
 // attnscope/worker in Node (worker_threads): same results as the main-thread
 // engine, errors cross intact, abort drops queued calls and replaces a busy worker.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createEngine } from '../../dist/index.js';
 import { AttnscopeError, createWorkerEngine } from '../../dist/worker.js';
 import { SCENARIOS, diffResults, randomFloats, runScenarios } from './scenarios.mjs';
+import { ensureFixtures, fixtureFile, fixtureSources } from './fixtures.mjs';
+import { startServer } from './http-fixture-server.mjs';
 
 const worker = await createWorkerEngine();
 after(() => worker.dispose());
@@ -62,4 +64,42 @@ test('dispose rejects pending calls and later ones', async () => {
   w.dispose();
   await assert.rejects(pending, isAttnscopeError('disposed'));
   await assert.rejects(w.attention(SCENARIOS[0][1]()), isAttnscopeError('disposed'));
+});
+
+describe('models in the worker', () => {
+  test('load, run text (same bits as the main thread), abort a download while another model keeps answering', async () => {
+    ensureFixtures();
+    const w = await createWorkerEngine();
+    const local = await createEngine();
+    const progress = [];
+    const model = await w.loadModel(fixtureSources('gpt2-tiny'), { onProgress: (p) => progress.push(p) });
+    assert.equal(model.info.architecture, 'gpt2');
+    assert.ok(progress.some((p) => p.file === 'weights'));
+    const text = 'The animal did not cross the street because it was too tired.';
+    const a = await model.run(text);
+    const b = (await local.loadModel(fixtureSources('gpt2-tiny'))).run(text);
+    assert.deepEqual(a.tokens, b.tokens);
+    assert.deepEqual(new Uint32Array(a.attentions.buffer), new Uint32Array(b.attentions.buffer));
+
+    const server = await startServer({ '/slow/model.safetensors': { body: fixtureFile('gpt2-tiny', 'model.safetensors'), slow: true } });
+    const ac = new AbortController();
+    const loading = w.loadModel({ ...fixtureSources('gpt2-tiny'), weights: `${server.url}/slow/model.safetensors` }, { signal: ac.signal });
+    const during = await model.run('hello'); // compute goes on during the download
+    assert.ok(during.tokens.length > 0);
+    ac.abort();
+    await assert.rejects(loading, isAttnscopeError('aborted'));
+    await server.close();
+
+    // A running compute call with a model loaded: rejected at once, the worker (and model) survive.
+    const big = { q: randomFloats(1024 * 64, 1), k: randomFloats(1024 * 64, 2), v: randomFloats(1024 * 64, 3), shape: { t: 1024, s: 1024, d: 64 } };
+    const stop = new AbortController();
+    const running = w.attention(big, { signal: stop.signal });
+    stop.abort();
+    await assert.rejects(running, isAttnscopeError('aborted'));
+    assert.deepEqual((await model.run(text)).tokens, a.tokens);
+    model.dispose();
+    await assert.rejects(model.run(text), isAttnscopeError('disposed'));
+    w.dispose();
+    local.dispose();
+  });
 });
