@@ -3,6 +3,8 @@
 #include "io/safetensors.hpp"
 #include "model/config.hpp"
 
+#include <algorithm>
+
 namespace attnscope::bindings {
 namespace {
 
@@ -29,6 +31,17 @@ val forward_value(const model::ForwardResult& f) {
   out.set("tokens", static_cast<double>(f.tokens));
   out.set("dModel", static_cast<double>(f.d_model));
   out.set("reused", static_cast<double>(f.reused));
+  for (const auto& ins : f.inspected) {
+    val iv = val::object();
+    iv.set("layer", static_cast<double>(ins.layer));
+    iv.set("head", static_cast<double>(ins.head));
+    iv.set("headDim", static_cast<double>(ins.head_dim));
+    iv.set("q", to_js(ins.q.data(), ins.q.size()));
+    iv.set("k", to_js(ins.k.data(), ins.k.size()));
+    iv.set("v", to_js(ins.v.data(), ins.v.size()));
+    iv.set("scores", to_js(ins.scores.data(), ins.scores.size()));
+    out.set("inspect", iv);
+  }
   return out;
 }
 
@@ -38,6 +51,12 @@ model::RunOptions run_options(const val& opts) {
   o.hidden_states = opts["hiddenStates"].isTrue();
   o.use_cache = !opts["useCache"].isFalse();
   o.add_special_tokens = !opts["addSpecialTokens"].isFalse();
+  const val inspect = opts["inspect"];
+  if (inspect.isNull() || inspect.isUndefined()) return o;
+  const val layer = inspect["layer"], head = inspect["head"];
+  // Out-of-range or non-integer values are refused by Model::forward.
+  o.inspect_layer = layer.isNumber() ? static_cast<int>(std::max(-2.0, std::min(1e6, layer.as<double>()))) : -2;
+  o.inspect_head = head.isNumber() ? static_cast<int>(std::max(-2.0, std::min(1e6, head.as<double>()))) : -2;
   return o;
 }
 
@@ -96,6 +115,8 @@ val ModelHandle::runIds(const val& ids_value, const val& opts) {
   model::ForwardOptions fo;
   fo.hidden_states = o.hidden_states;
   fo.use_cache = o.use_cache;
+  fo.inspect_layer = o.inspect_layer;
+  fo.inspect_head = o.inspect_head;
   auto r = pipeline_->model().forward(ids, {}, fo);
   if (!r) return error_value(r.status());
   val out = ok_value();

@@ -53,6 +53,21 @@ export interface RunOptions {
   /** GPT-2: reuse the previous call's shared prefix (default true). */
   useCache?: boolean;
   addSpecialTokens?: boolean;
+  /** Also return one head's q, k, v and raw scores (forces a full pass). */
+  inspect?: { layer: number; head: number };
+}
+
+/** One head's inputs to attention, for showing the math step by step. */
+export interface HeadInspection {
+  layer: number;
+  head: number;
+  headDim: number;
+  /** Projected queries, keys, values [tokens, headDim] each. */
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  /** e_ij after scoring and scaling (scaled_dot: q·k/sqrt(d)), -Infinity where masked [tokens, tokens]. */
+  scores: Float32Array;
 }
 
 export interface ModelOutput {
@@ -64,6 +79,8 @@ export interface ModelOutput {
   shape: { layers: number; heads: number; tokens: number; dModel: number };
   /** Leading positions served from the key/value cache. */
   reused: number;
+  /** Present when options.inspect asked for a head. */
+  inspect?: HeadInspection;
 }
 
 export interface RunResult extends ModelOutput {
@@ -110,6 +127,7 @@ function outputOf(f: Record<string, unknown>): ModelOutput {
     reused: f.reused as number,
   };
   if (f.hiddenStates) out.hiddenStates = f.hiddenStates as Float32Array;
+  if (f.inspect) out.inspect = f.inspect as HeadInspection;
   return out;
 }
 

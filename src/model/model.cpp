@@ -60,6 +60,13 @@ Status Model::check_ids(const std::vector<std::int32_t>& ids, const std::vector<
 Result<ForwardResult> Model::forward(const std::vector<std::int32_t>& ids,
                                      const std::vector<std::int32_t>& token_types, const ForwardOptions& options) {
   ATTNSCOPE_RETURN_IF_ERROR(check_ids(ids, token_types));
+  if (options.inspect_layer >= 0 || options.inspect_head >= 0) {
+    if (options.inspect_layer < 0 || static_cast<std::size_t>(options.inspect_layer) >= config_.layers ||
+        options.inspect_head < 0 || static_cast<std::size_t>(options.inspect_head) >= config_.heads)
+      return Status(Code::kInvalidArgument, "inspect layer/head out of range: the model has " +
+                                                std::to_string(config_.layers) + " layers of " +
+                                                std::to_string(config_.heads) + " heads");
+  }
   return config_.arch == Architecture::kGpt2 ? forward_gpt2(ids, options) : forward_bert(ids, token_types, options);
 }
 
@@ -97,6 +104,27 @@ detail::HeadScoring head_scoring(const ModelConfig& c, const LayerWeights& l, st
   return s;
 }
 
+bool inspecting(const ForwardOptions& o, std::size_t l, std::size_t h) {
+  return o.inspect_layer == static_cast<int>(l) && o.inspect_head == static_cast<int>(h);
+}
+
+// Copies a head's q/k/v (strided views) into an inspection record.
+HeadInspection inspect(std::size_t l, std::size_t h, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v) {
+  HeadInspection ins;
+  ins.layer = l;
+  ins.head = h;
+  ins.head_dim = q.cols;
+  auto copy = [](const MatrixRef& m, std::vector<float>& out) {
+    out.resize(m.rows * m.cols);
+    for (std::size_t i = 0; i < m.rows; ++i) std::memcpy(&out[i * m.cols], m.row(i), m.cols * sizeof(float));
+  };
+  copy(q, ins.q);
+  copy(k, ins.k);
+  copy(v, ins.v);
+  ins.scores.resize(q.rows * k.rows);
+  return ins;
+}
+
 }  // namespace
 
 Result<ForwardResult> Model::forward_gpt2(const std::vector<std::int32_t>& ids, const ForwardOptions& options) {
@@ -107,7 +135,8 @@ Result<ForwardResult> Model::forward_gpt2(const std::vector<std::int32_t>& ids, 
   // Reuse the longest common prefix with the previous call (causal: those rows
   // depend on nothing after them), keeping at least one row to compute.
   std::size_t p = 0;
-  if (options.use_cache && !k_cache_.empty() && (!options.hidden_states || !cached_.hidden_states.empty())) {
+  if (options.use_cache && options.inspect_layer < 0 && !k_cache_.empty() &&
+      (!options.hidden_states || !cached_.hidden_states.empty())) {
     const std::size_t n = std::min(cached_ids_.size(), T);
     while (p < n && cached_ids_[p] == ids[p]) ++p;
     if (p == T) --p;
@@ -166,10 +195,14 @@ Result<ForwardResult> Model::forward_gpt2(const std::vector<std::int32_t>& ids, 
     for (std::size_t hd = 0; hd < H; ++hd) {
       // Weights of the new query rows land in place: rows of [T, T] have stride T.
       float* weights = &r.attentions[((l * H + hd) * T + p) * T];
-      ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(
-          MatrixRef(qkv.data() + hd * dh, Tn, dh, 3 * D), MatrixRef(kc + hd * dh, T, dh, D),
-          MatrixRef(vc + hd * dh, T, dh, D), head_scoring(c, lw, hd), mask, 1.f, nullptr, weights,
-          ctx.data() + hd * dh, D, scratch));
+      const MatrixRef q(qkv.data() + hd * dh, Tn, dh, 3 * D), k(kc + hd * dh, T, dh, D), v(vc + hd * dh, T, dh, D);
+      float* scores = nullptr;
+      if (inspecting(options, l, hd)) {  // p == 0 here: every row is new
+        r.inspected.push_back(inspect(l, hd, q, k, v));
+        scores = r.inspected.back().scores.data();
+      }
+      ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(q, k, v, head_scoring(c, lw, hd), mask, 1.f, scores, weights,
+                                                    ctx.data() + hd * dh, D, scratch));
     }
     conv1d(ctx.data(), Tn, D, lw.o_w, lw.o_b, D, x.data(), true);
     layer_norm_rows(x.data(), Tn, D, lw.ln2_g, lw.ln2_b, c.layer_norm_eps, h.data());
@@ -183,6 +216,7 @@ Result<ForwardResult> Model::forward_gpt2(const std::vector<std::int32_t>& ids, 
   if (options.use_cache) {
     cached_ids_ = ids;
     cached_ = r;
+    cached_.inspected.clear();
   }
   return r;
 }
@@ -220,11 +254,17 @@ Result<ForwardResult> Model::forward_bert(const std::vector<std::int32_t>& ids,
     linear(x.data(), T, D, lw.q_w, lw.q_b, D, q.data(), false);
     linear(x.data(), T, D, lw.k_w, lw.k_b, D, k.data(), false);
     linear(x.data(), T, D, lw.v_w, lw.v_b, D, v.data(), false);
-    for (std::size_t hd = 0; hd < H; ++hd)
-      ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(
-          MatrixRef(q.data() + hd * dh, T, dh, D), MatrixRef(k.data() + hd * dh, T, dh, D),
-          MatrixRef(v.data() + hd * dh, T, dh, D), head_scoring(c, lw, hd), mask, 1.f, nullptr,
-          &r.attentions[(l * H + hd) * T * T], ctx.data() + hd * dh, D, scratch));
+    for (std::size_t hd = 0; hd < H; ++hd) {
+      const MatrixRef qh(q.data() + hd * dh, T, dh, D), kh(k.data() + hd * dh, T, dh, D), vh(v.data() + hd * dh, T, dh, D);
+      float* scores = nullptr;
+      if (inspecting(options, l, hd)) {
+        r.inspected.push_back(inspect(l, hd, qh, kh, vh));
+        scores = r.inspected.back().scores.data();
+      }
+      ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(qh, kh, vh, head_scoring(c, lw, hd), mask, 1.f, scores,
+                                                    &r.attentions[(l * H + hd) * T * T], ctx.data() + hd * dh, D,
+                                                    scratch));
+    }
     // Post-LayerNorm: x = LN(x + attention), then x = LN(x + MLP).
     std::copy(x.begin(), x.end(), a.begin());
     linear(ctx.data(), T, D, lw.o_w, lw.o_b, D, a.data(), true);

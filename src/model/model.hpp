@@ -18,6 +18,17 @@ namespace attnscope::model {
 struct ForwardOptions {
   bool hidden_states = false;  // also return every layer's output
   bool use_cache = true;       // GPT-2: reuse the previous call's prefix
+  // Also return one head's queries, keys, values and raw scores (the page's
+  // step-by-step view); -1 for none. Forces a full pass (no cache reuse).
+  int inspect_layer = -1;
+  int inspect_head = -1;
+};
+
+// One head's inputs to attention, as the kernels saw them.
+struct HeadInspection {
+  std::size_t layer = 0, head = 0, head_dim = 0;
+  std::vector<float> q, k, v;  // [T, dh] each (projected, before scoring)
+  std::vector<float> scores;   // e_ij after scoring and scaling, -inf where masked [T, T]
 };
 
 struct ForwardResult {
@@ -26,6 +37,7 @@ struct ForwardResult {
   std::vector<float> last_hidden;    // [T, D]: after ln_f (GPT-2) / the last layer (BERT)
   std::vector<float> hidden_states;  // [layers + 1, T, D] when requested: embeddings, then each layer
   std::size_t reused = 0;            // leading positions served from the cache
+  std::vector<HeadInspection> inspected;  // empty, or the requested head
 };
 
 class Model {

@@ -26,6 +26,8 @@ Result<RunResult> Pipeline::run(std::string_view utf8, const RunOptions& options
   ForwardOptions fo;
   fo.hidden_states = options.hidden_states;
   fo.use_cache = options.use_cache;
+  fo.inspect_layer = options.inspect_layer;
+  fo.inspect_head = options.inspect_head;
   auto fwd = model_->forward(ids, {}, fo);
   if (!fwd) return fwd.status();
   r.forward = std::move(fwd).value();

@@ -16,6 +16,8 @@ struct RunOptions {
   bool hidden_states = false;
   bool use_cache = true;
   bool add_special_tokens = true;
+  int inspect_layer = -1;  // see ForwardOptions
+  int inspect_head = -1;
 };
 
 struct RunResult {

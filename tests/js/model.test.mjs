@@ -209,6 +209,35 @@ describe('running text', () => {
     m.dispose();
   });
 
+  test('inspect returns one head\'s q, k, v and scores: softmax(scores) is its attention', async () => {
+    for (const name of ['gpt2-tiny', 'bert-tiny', 'gpt2-tiny-additive']) {
+      const m = await engine.loadModel(fixtureSources(name));
+      m.run('warm the cache');
+      const r = m.run('hello world again', { inspect: { layer: 1, head: 2 } });
+      const { tokens: T, heads } = r.shape;
+      const { q, k, scores, headDim: dh } = r.inspect;
+      assert.equal(r.reused, 0);
+      assert.equal(q.length, T * dh);
+      for (let i = 0; i < T; i++) {
+        let mx = -Infinity;
+        for (let j = 0; j < T; j++) mx = Math.max(mx, scores[i * T + j]);
+        let sum = 0;
+        for (let j = 0; j < T; j++) sum += Math.exp(scores[i * T + j] - mx);
+        for (let j = 0; j < T; j++) {
+          const w = Math.exp(scores[i * T + j] - mx) / sum;
+          assert.ok(Math.abs(w - r.attentions[((1 * heads + 2) * T + i) * T + j]) < 1e-6);
+          if (name !== 'gpt2-tiny-additive' && scores[i * T + j] !== -Infinity) {
+            let dot = 0;
+            for (let a = 0; a < dh; a++) dot += q[i * dh + a] * k[j * dh + a];
+            assert.ok(Math.abs(dot / Math.sqrt(dh) - scores[i * T + j]) < 1e-5);
+          }
+        }
+      }
+      assert.throws(() => m.run('x', { inspect: { layer: 99, head: 0 } }), isError('invalid_argument'));
+      m.dispose();
+    }
+  });
+
   test('appending text reuses the cache and equals a fresh run', async () => {
     const cached = await engine.loadModel(fixtureSources('gpt2-tiny'));
     const fresh = await engine.loadModel(fixtureSources('gpt2-tiny'));
