@@ -21,6 +21,9 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNSCOPE_SANITIZE=
 cmake --build build/asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure -j"$JOBS" -E oracle_regenerates
 
+step "libFuzzer targets (json, safetensors, tokenizer.json, tokenization), ${ATTNSCOPE_FUZZ_SECONDS:-60} s each"
+bash scripts/fuzz.sh
+
 step "C++ suite compiled to wasm, run by Node"
 source scripts/emscripten-env.sh
 if [[ ! -f build/wasm-release/CMakeCache.txt ]]; then
