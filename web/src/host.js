@@ -1,0 +1,127 @@
+// What every <attn-scope> on a page shares: one engine (one worker) and one
+// copy of each model. Elements ask for a model by id; the first asks loads it,
+// the others wait for the same promise.
+import { createBackend, kind } from 'attnscope:backend';
+import DEFAULT_MODELS from 'attnscope:default-models';
+import { PRESETS } from '../../dist/presets.js';
+
+export const backendKind = kind;
+export { DEFAULT_MODELS, PRESETS };
+
+let backend = null;
+const models = new Map(); // id -> Promise<model>
+const custom = new Map(); // id -> { label, model }
+let customCount = 0;
+
+export function engine() {
+  backend ??= createBackend().catch((err) => {
+    backend = null; // retried by the next call
+    throw err;
+  });
+  return backend;
+}
+
+function bytesOf(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export const isDefault = (id) => DEFAULT_MODELS.some((m) => m.id === id);
+export const isPreset = (id) => Object.hasOwn(PRESETS, id);
+export const isKnown = (id) => isDefault(id) || isPreset(id) || custom.has(id);
+export const customModels = () => [...custom.entries()].map(([id, c]) => ({ id, label: c.label }));
+export const isLoaded = (id) => models.has(id) && !models.get(id).pending;
+
+/**
+ * The model `id`: a default model, a Hugging Face preset, or one loaded from
+ * files. `options` ({ onSize, onProgress, signal }) apply to the first load;
+ * a cancelled or failed load is forgotten so it can be retried.
+ */
+export function model(id, options = {}) {
+  let p = models.get(id);
+  // A model whose worker died (or was disposed) is loaded again.
+  if (p && p.value?.disposed && !custom.has(id)) {
+    models.delete(id);
+    p = undefined;
+  }
+  if (p) return p;
+  const def = DEFAULT_MODELS.find((m) => m.id === id);
+  if (def) {
+    const f = def.files;
+    const sources = def.inline
+      ? { config: bytesOf(f.config), weights: bytesOf(f.weights), tokenizer: bytesOf(f.tokenizer) }
+      : { config: f.config, weights: f.weights, tokenizer: f.tokenizer };
+    options.onSize?.(def.bytes);
+    p = engine().then((e) => e.loadModel(sources, options));
+  } else if (isPreset(id)) {
+    p = engine().then((e) => e.loadPreset(id, options));
+  } else {
+    const err = new Error(`unknown model "${id}"`);
+    err.code = 'not_found';
+    return Promise.reject(err);
+  }
+  p.pending = true;
+  models.set(id, p);
+  p.then(
+    (m) => {
+      p.pending = false;
+      p.value = m;
+    },
+    () => {
+      if (models.get(id) === p) models.delete(id);
+    },
+  );
+  return p;
+}
+
+const ROLE_PATTERNS = [
+  ['config', /(^|\/)config\.json$/i],
+  ['tokenizer', /tokenizer\.json$/i],
+  ['weights', /\.safetensors$/i],
+  ['vocab', /vocab\.json$/i],
+  ['merges', /merges\.txt$/i],
+  ['vocabTxt', /vocab\.txt$/i],
+];
+
+/** Which dropped file is which; throws a plain-words error when something is missing. */
+export function sourcesFromFiles(files) {
+  const found = {};
+  for (const file of files) {
+    const role = ROLE_PATTERNS.find(([, re]) => re.test(file.name))?.[0];
+    if (role && !found[role]) found[role] = file;
+  }
+  const tokenizer =
+    found.tokenizer ??
+    (found.vocab && found.merges
+      ? { vocab: found.vocab, merges: found.merges }
+      : found.vocabTxt
+        ? { vocabTxt: found.vocabTxt }
+        : null);
+  const missing = [
+    !found.config && 'config.json',
+    !found.weights && 'model.safetensors',
+    !tokenizer && 'tokenizer.json (or vocab.json + merges.txt, or vocab.txt)',
+  ].filter(Boolean);
+  if (missing.length) {
+    const err = new Error(`missing: ${missing.join(', ')}`);
+    err.code = 'invalid_argument';
+    err.missing = missing;
+    throw err;
+  }
+  return { config: found.config, weights: found.weights, tokenizer };
+}
+
+/** Loads a model from the person's own files; resolves to its new id. */
+export async function loadFiles(files, options = {}) {
+  const sources = sourcesFromFiles(files);
+  const e = await engine();
+  const m = await e.loadModel(sources, options);
+  const id = `file-${++customCount}`;
+  const label = (sources.weights.name || 'model').replace(/\.safetensors$/i, '');
+  custom.set(id, { label, model: m });
+  const p = Promise.resolve(m);
+  models.set(id, p);
+  return id;
+}
