@@ -35,5 +35,8 @@ ctest --test-dir build/wasm-release --output-on-failure
 step "npm package (dist/)"
 node scripts/build.mjs build/wasm-release/src/bindings
 
-step "JS API in Node and Chromium (node --test)"
+step "web page (build/web, build/web-file)"
+node scripts/build-web.mjs
+
+step "JS API, models, worker, page and element in Node and Chromium (node --test)"
 node --test --test-concurrency=1 tests/js/ tests/browser/
