@@ -12,7 +12,9 @@ enum Kind : std::uint8_t { kSpace, kLetter, kNumber, kOther };
 
 struct Char {
   std::uint32_t begin;  // byte offset
-  char32_t cp;
+  char32_t cp;          // U+FFFD for an invalid sequence
+  std::uint8_t len;     // bytes (an invalid sequence: its maximal subpart)
+  bool valid;
   Kind kind;
 };
 
@@ -35,20 +37,25 @@ bool is_contraction_tail(char32_t c) {
 constexpr std::size_t kCacheMaxWordBytes = 256;
 constexpr std::size_t kCacheMaxEntries = 1 << 16;
 
-}  // namespace
-
-std::vector<std::pair<std::size_t, std::size_t>> gpt2_pretokenize(std::string_view text) {
+std::vector<Char> scan(std::string_view text) {
   std::vector<Char> chars;
   chars.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     const unicode::Decoded d = unicode::decode(text, i);
-    chars.push_back({static_cast<std::uint32_t>(i), d.cp, kind_of(d.cp, d.valid)});
+    chars.push_back({static_cast<std::uint32_t>(i), d.cp, static_cast<std::uint8_t>(d.len), d.valid,
+                     kind_of(d.cp, d.valid)});
     i += d.len;
   }
+  return chars;
+}
+
+// The regex over scanned characters; pieces as byte ranges of text.
+std::vector<std::pair<std::size_t, std::size_t>> pretokenize(const std::vector<Char>& chars,
+                                                             std::size_t text_size) {
   const std::size_t n = chars.size();
   std::vector<std::pair<std::size_t, std::size_t>> out;
   auto emit = [&](std::size_t from, std::size_t to) {
-    out.emplace_back(chars[from].begin, to < n ? chars[to].begin : text.size());
+    out.emplace_back(chars[from].begin, to < n ? chars[to].begin : text_size);
   };
   std::size_t i = 0;
   while (i < n) {
@@ -92,6 +99,12 @@ std::vector<std::pair<std::size_t, std::size_t>> gpt2_pretokenize(std::string_vi
   return out;
 }
 
+}  // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> gpt2_pretokenize(std::string_view text) {
+  return pretokenize(scan(text), text.size());
+}
+
 const std::array<std::string, 256>& byte_level_alphabet() {
   static const std::array<std::string, 256> table = [] {
     std::array<std::string, 256> t;
@@ -108,21 +121,23 @@ const std::array<std::string, 256>& byte_level_alphabet() {
 ByteLevelBpe::ByteLevelBpe(Vocab vocab, const ByteLevelOptions& options)
     : PipelineTokenizer(vocab.size()), vocab_(std::move(vocab)), options_(options) {}
 
-Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(
+ATTNSCOPE_TOKENIZER_COLD Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(
     Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
     const ByteLevelOptions& options) {
-  if (vocab.size() == 0) return Status(Code::kParseError, "BPE: the vocab is empty");
+  if (vocab.size() == 0) return error(Code::kParseError, {"BPE: the vocab is empty"});
   if (options.unk_id >= 0 && !vocab.contains_id(options.unk_id))
-    return Status(Code::kParseError, "BPE: unk token id is not in the vocab");
+    return error(Code::kParseError, {"BPE: the unk token is not in the vocab"});
   std::unique_ptr<ByteLevelBpe> bpe(new ByteLevelBpe(std::move(vocab), options));
   const auto& alphabet = byte_level_alphabet();
   for (unsigned b = 0; b < 256; ++b) bpe->byte_id_[b] = bpe->vocab_.find(alphabet[b]);
 
   // Bytes each token stands for. Hugging Face's ByteLevel decoder keeps a
-  // token with a character outside the alphabet as its raw UTF-8.
-  std::unordered_map<char32_t, unsigned char> char_byte;
+  // token with a character outside the alphabet as its raw UTF-8. The
+  // alphabet's characters are all below U+0144.
+  std::array<std::int16_t, 0x144> char_byte;
+  char_byte.fill(-1);
   for (unsigned b = 0; b < 256; ++b)
-    char_byte[unicode::decode(alphabet[b], 0).cp] = static_cast<unsigned char>(b);
+    char_byte[unicode::decode(alphabet[b], 0).cp] = static_cast<std::int16_t>(b);
   bpe->token_bytes_.resize(bpe->vocab_.size());
   for (std::size_t id = 0; id < bpe->vocab_.size(); ++id) {
     const std::string& tok = bpe->vocab_.token(static_cast<std::int32_t>(id));
@@ -130,11 +145,8 @@ Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(
     bool mapped = true;
     for (std::size_t i = 0; i < tok.size() && mapped;) {
       const unicode::Decoded d = unicode::decode(tok, i);
-      const auto it = char_byte.find(d.cp);
-      if (!d.valid || it == char_byte.end())
-        mapped = false;
-      else
-        bytes += static_cast<char>(it->second);
+      mapped = d.valid && d.cp < char_byte.size() && char_byte[d.cp] >= 0;
+      if (mapped) bytes += static_cast<char>(char_byte[d.cp]);
       i += d.len;
     }
     bpe->token_bytes_[id] = mapped ? std::move(bytes) : tok;
@@ -144,12 +156,13 @@ Result<std::unique_ptr<ByteLevelBpe>> ByteLevelBpe::create(
   for (std::size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [a, b] = merges[rank];
     const std::int32_t ia = bpe->vocab_.find(a), ib = bpe->vocab_.find(b), im = bpe->vocab_.find(a + b);
-    if (ia < 0 || ib < 0 || im < 0) {
-      const std::string& missing = ia < 0 ? a : ib < 0 ? b : a + b;
-      return Status(Code::kParseError, "BPE: merge " + std::to_string(rank + 1) + " (\"" + a.substr(0, 64) +
-                                           "\" \"" + b.substr(0, 64) + "\") refers to \"" +
-                                           missing.substr(0, 64) + "\", which is not in the vocab");
-    }
+    if (ia < 0 || ib < 0 || im < 0)
+      return error(Code::kParseError,
+                   {"BPE: merge ", std::to_string(rank + 1), " (", quoted(a), " ", quoted(b), ") refers to ",
+                    quoted(ia < 0   ? a
+                           : ib < 0 ? b
+                                    : a + b),
+                    ", which is not in the vocab"});
     // A repeated pair keeps its last rank, as Python's dict(zip(...)) does.
     bpe->merges_[(std::uint64_t{static_cast<std::uint32_t>(ia)} << 32) | static_cast<std::uint32_t>(ib)] = {
         static_cast<std::int32_t>(rank), im};
@@ -265,21 +278,12 @@ void ByteLevelBpe::encode_span(std::string_view input, std::size_t begin, std::s
   const std::string_view stream = prefix ? std::string_view(prefixed) : span;
   auto to_input = [&](std::size_t p) { return prefix ? begin + (p == 0 ? 0 : p - 1) : begin + p; };
 
-  // Character boundaries of the stream, for display strings.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> chars;  // (begin, len); invalid: len of the subpart
-  std::vector<bool> valid;
-  chars.reserve(stream.size());
-  for (std::size_t i = 0; i < stream.size();) {
-    const unicode::Decoded d = unicode::decode(stream, i);
-    chars.emplace_back(static_cast<std::uint32_t>(i), d.len);
-    valid.push_back(d.valid);
-    i += d.len;
-  }
+  const std::vector<Char> chars = scan(stream);
   std::size_t ci = 0;  // first character that may overlap the next token
 
   std::vector<std::pair<std::size_t, std::size_t>> words;
   if (options_.use_regex)
-    words = gpt2_pretokenize(stream);
+    words = pretokenize(chars, stream.size());
   else if (!stream.empty())
     words.emplace_back(0, stream.size());
   std::vector<Piece> pieces;
@@ -294,15 +298,16 @@ void ByteLevelBpe::encode_span(std::string_view input, std::size_t begin, std::s
       t.id = piece.id;
       t.begin = to_input(a);
       t.end = (prefix && b == 1) ? begin : to_input(b - 1) + 1;
-      while (ci < chars.size() && chars[ci].first + chars[ci].second <= a) ++ci;
+      // Whole characters: every one the token's bytes touch.
+      while (ci < chars.size() && chars[ci].begin + chars[ci].len <= a) ++ci;
       std::size_t cj = ci;
-      for (; cj < chars.size() && chars[cj].first < b; ++cj) {
-        if (valid[cj])
-          t.text.append(stream.substr(chars[cj].first, chars[cj].second));
+      for (; cj < chars.size() && chars[cj].begin < b; ++cj) {
+        if (chars[cj].valid)
+          t.text.append(stream.substr(chars[cj].begin, chars[cj].len));
         else
           unicode::append_utf8(t.text, unicode::kReplacement);
       }
-      t.partial = chars[ci].first != a || chars[cj - 1].first + chars[cj - 1].second != b;
+      t.partial = chars[ci].begin != a || chars[cj - 1].begin + chars[cj - 1].len != b;
       out.push_back(std::move(t));
     }
   }

@@ -29,34 +29,51 @@ unicode::Decoded char_before(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-Status PipelineTokenizer::set_added_tokens(std::vector<AddedToken> tokens) {
+ATTNSCOPE_TOKENIZER_COLD Status error(Code code, std::initializer_list<std::string_view> parts) {
+  std::string message;
+  for (const std::string_view p : parts) message.append(p);
+  return {code, std::move(message)};
+}
+
+ATTNSCOPE_TOKENIZER_COLD std::string quoted(std::string_view s) {
+  return "\"" + unicode::to_valid_utf8(s.substr(0, 64)) + "\"";
+}
+
+ATTNSCOPE_TOKENIZER_COLD Status PipelineTokenizer::set_added_tokens(std::vector<AddedToken> tokens) {
   const std::size_t limit = vocab_size_ + tokens.size();
-  for (const auto& t : tokens) {
+  // Insertion sorts: there are few added tokens, and std::sort's code is not.
+  for (std::size_t i = 1; i < tokens.size(); ++i)
+    for (std::size_t k = i; k > 0 && tokens[k - 1].id > tokens[k].id; --k)
+      std::swap(tokens[k - 1], tokens[k]);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const AddedToken& t = tokens[i];
+    const std::string id = std::to_string(t.id);
     if (t.id < 0 || static_cast<std::size_t>(t.id) >= limit)
-      return {Code::kParseError, "added token \"" + t.content.substr(0, 64) + "\" has id " +
-                                     std::to_string(t.id) + ", outside [0, " + std::to_string(limit) + ")"};
-    if (t.content.empty()) return {Code::kParseError, "added token " + std::to_string(t.id) + " is empty"};
+      return error(Code::kParseError, {"added token ", quoted(t.content), " has id ", id, ", outside [0, ",
+                                       std::to_string(limit), ")"});
+    if (t.content.empty()) return error(Code::kParseError, {"added token ", id, " is empty"});
     if (unicode::to_valid_utf8(t.content) != t.content)
-      return {Code::kParseError, "added token " + std::to_string(t.id) + " is not valid UTF-8"};
-    if (added_by_id_.count(t.id))
-      return {Code::kParseError, "two added tokens have id " + std::to_string(t.id)};
-    added_by_id_[t.id] = added_by_id_.size();
+      return error(Code::kParseError, {"added token ", id, " is not valid UTF-8"});
+    if (i > 0 && tokens[i - 1].id == t.id) return error(Code::kParseError, {"two added tokens have id ", id});
   }
   added_ = std::move(tokens);
-  for (const auto& t : added_) vocab_size_ = std::max(vocab_size_, static_cast<std::size_t>(t.id) + 1);
-  by_first_byte_.assign(256, {});
-  for (std::size_t i = 0; i < added_.size(); ++i)
-    by_first_byte_[static_cast<unsigned char>(added_[i].content[0])].push_back(i);
-  for (auto& bucket : by_first_byte_)
-    std::stable_sort(bucket.begin(), bucket.end(), [&](std::size_t a, std::size_t b) {
-      return added_[a].content.size() > added_[b].content.size();
-    });
+  match_order_.clear();
+  first_byte_.fill(false);
+  for (std::size_t i = 0; i < added_.size(); ++i) {
+    vocab_size_ = std::max(vocab_size_, static_cast<std::size_t>(added_[i].id) + 1);
+    first_byte_[static_cast<unsigned char>(added_[i].content[0])] = true;
+    match_order_.push_back(static_cast<std::uint32_t>(i));
+    for (std::size_t k = match_order_.size() - 1;
+         k > 0 && added_[match_order_[k - 1]].content.size() < added_[i].content.size(); --k)
+      std::swap(match_order_[k - 1], match_order_[k]);
+  }
   return Status::ok();
 }
 
 const AddedToken* PipelineTokenizer::added_token(std::int32_t id) const {
-  const auto it = added_by_id_.find(id);
-  return it == added_by_id_.end() ? nullptr : &added_[it->second];
+  const auto it = std::lower_bound(added_.begin(), added_.end(), id,
+                                   [](const AddedToken& t, std::int32_t v) { return t.id < v; });
+  return it != added_.end() && it->id == id ? &*it : nullptr;
 }
 
 std::vector<PipelineTokenizer::Match> PipelineTokenizer::find_added(std::string_view text) const {
@@ -65,7 +82,11 @@ std::vector<PipelineTokenizer::Match> PipelineTokenizer::find_added(std::string_
   std::size_t floor = 0;  // end of the previous match: stripping stops there
   for (std::size_t i = 0; i < text.size();) {
     const AddedToken* hit = nullptr;
-    for (const std::size_t k : by_first_byte_[static_cast<unsigned char>(text[i])]) {
+    if (!first_byte_[static_cast<unsigned char>(text[i])]) {
+      ++i;
+      continue;
+    }
+    for (const std::uint32_t k : match_order_) {
       const AddedToken& t = added_[k];
       if (text.compare(i, t.content.size(), t.content) != 0) continue;
       if (t.single_word) {
@@ -73,7 +94,7 @@ std::vector<PipelineTokenizer::Match> PipelineTokenizer::find_added(std::string_
         if (i > 0 && is_word_char(char_before(text, i).cp)) continue;
         if (e < text.size() && is_word_char(unicode::decode(text, e).cp)) continue;
       }
-      hit = &t;  // the longest, as buckets are sorted by length
+      hit = &t;  // the longest: match_order_ is sorted by length
       break;
     }
     if (!hit) {
@@ -104,9 +125,9 @@ std::vector<PipelineTokenizer::Match> PipelineTokenizer::find_added(std::string_
 
 Result<std::vector<Token>> PipelineTokenizer::encode(std::string_view text, bool add_special_tokens) const {
   if (text.size() > kMaxInputBytes)
-    return Status(Code::kTooLarge, "text of " + std::to_string(text.size()) +
-                                       " bytes is above the tokenizer's limit of " +
-                                       std::to_string(kMaxInputBytes));
+    return error(Code::kTooLarge,
+                 {"text of ", std::to_string(text.size()), " bytes is above the tokenizer's limit of ",
+                  std::to_string(kMaxInputBytes)});
   std::vector<Token> out;
   out.reserve(text.size() / 3 + 4);
   auto special = [&](std::int32_t id, std::size_t at) {

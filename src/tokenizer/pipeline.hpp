@@ -3,16 +3,24 @@
 // spans of text between added tokens.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "tokenizer/attributes.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace attnscope::tokenizer {
+
+// Error messages are built out of line from parts: inline string
+// concatenations on every error path cost a lot of wasm code.
+Status error(Code code, std::initializer_list<std::string_view> parts);
+// '"' + the first 64 bytes of s + '"', for naming tokens in messages.
+std::string quoted(std::string_view s);
 
 // tokenizer.json's added_tokens entries.
 struct AddedToken {
@@ -56,9 +64,9 @@ class PipelineTokenizer : public Tokenizer {
   std::vector<Match> find_added(std::string_view text) const;
 
   std::size_t vocab_size_;
-  std::vector<AddedToken> added_;
-  std::unordered_map<std::int32_t, std::size_t> added_by_id_;
-  std::vector<std::vector<std::size_t>> by_first_byte_;  // added_ indices, longest first
+  std::vector<AddedToken> added_;           // sorted by id
+  std::vector<std::uint32_t> match_order_;  // added_ indices, longest content first
+  std::array<bool, 256> first_byte_{};      // some added token starts with this byte
   Template template_;
 };
 

@@ -25,7 +25,8 @@
 // template have an empty range (at 0 for a prefix, at the end for a suffix);
 // added tokens matched in the text cover their match. WordPiece tokens cover
 // the input characters they were normalized from (a lowercased "É" maps back
-// to its two bytes); byte-level tokens cover exactly their bytes.
+// to its two bytes); byte-level tokens cover exactly their bytes (the space
+// add_prefix_space inserts shows in the text but covers no input).
 //
 // Input text: UTF-8. Invalid sequences never fail: BERT reads each as U+FFFD
 // (which its cleaning removes), byte-level BPE encodes the raw bytes (and
@@ -78,7 +79,9 @@ class Tokenizer {
 // WordPiece with BertNormalizer (or none), BertPreTokenizer and WordPiece
 // decoder; post-processor ByteLevel, TemplateProcessing (single sequence),
 // BertProcessing, RobertaProcessing or a Sequence of those; merges as "a b"
-// strings or ["a", "b"] pairs; added_tokens (lstrip, rstrip, single_word).
+// strings or ["a", "b"] pairs; added_tokens (lstrip, rstrip, single_word;
+// all matched in the raw text, also those marked "normalized", which Hugging
+// Face matches after normalization: the same for BERT's and GPT-2's files).
 // Any other component -> kUnsupported naming it; malformed -> kParseError.
 Result<std::unique_ptr<Tokenizer>> load_tokenizer_json(std::string_view json);
 

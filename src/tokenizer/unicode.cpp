@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "tokenizer/attributes.hpp"
+
 namespace attnscope::tokenizer::unicode {
 namespace {
 
@@ -31,7 +33,7 @@ struct PropTable {
   std::vector<std::uint8_t> props;
   std::array<std::uint8_t, 256> latin1{};  // the common case without a search
 
-  PropTable() {
+  ATTNSCOPE_TOKENIZER_COLD PropTable() {
     starts.reserve(kPropRunCount);
     props.reserve(kPropRunCount);
     std::size_t pos = 0;
@@ -62,7 +64,7 @@ struct LowerRun {
 };
 struct LowerTable {
   std::vector<LowerRun> runs;  // sorted by start, non-overlapping spans
-  LowerTable() {
+  ATTNSCOPE_TOKENIZER_COLD LowerTable() {
     runs.reserve(kLowerRunCount);
     std::size_t pos = 0;
     std::uint32_t cp = 0;
@@ -87,7 +89,7 @@ struct StripTable {
   std::vector<std::uint32_t> sources;  // sorted
   std::vector<std::uint32_t> offsets;  // into targets; one more than sources
   std::vector<char32_t> targets;
-  StripTable() {
+  ATTNSCOPE_TOKENIZER_COLD StripTable() {
     sources.reserve(kStripEntryCount);
     offsets.reserve(kStripEntryCount + 1);
     std::size_t pos = 0;

@@ -61,17 +61,17 @@ bool is_bert_punctuation(char32_t cp) {
 WordPiece::WordPiece(Vocab vocab, const WordPieceOptions& options)
     : PipelineTokenizer(vocab.size()), vocab_(std::move(vocab)), options_(options) {}
 
-Result<std::unique_ptr<WordPiece>> WordPiece::create(Vocab vocab, const WordPieceOptions& options) {
+ATTNSCOPE_TOKENIZER_COLD Result<std::unique_ptr<WordPiece>> WordPiece::create(
+    Vocab vocab, const WordPieceOptions& options) {
   if (!vocab.contains_id(options.unk_id))
-    return Status(Code::kParseError, "WordPiece: the unk token is not in the vocab");
-  if (vocab.size() > kMaxVocab) return Status(Code::kTooLarge, "WordPiece: vocab too large");
+    return error(Code::kParseError, {"WordPiece: the unk token is not in the vocab"});
+  if (vocab.size() > kMaxVocab) return error(Code::kTooLarge, {"WordPiece: vocab too large"});
   std::unique_ptr<WordPiece> wp(new WordPiece(std::move(vocab), options));
   for (std::size_t id = 0; id < wp->vocab_.size(); ++id) {
     const std::string& tok = wp->vocab_.token(static_cast<std::int32_t>(id));
     // Tokens are display strings: they must be valid UTF-8.
     if (unicode::to_valid_utf8(tok) != tok)
-      return Status(Code::kParseError,
-                    "WordPiece: vocab entry " + std::to_string(id) + " is not valid UTF-8");
+      return error(Code::kParseError, {"WordPiece: vocab entry ", std::to_string(id), " is not valid UTF-8"});
     wp->max_token_chars_ = std::max(wp->max_token_chars_, utf8_chars(tok));
   }
   return wp;
