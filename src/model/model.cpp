@@ -157,14 +157,16 @@ Result<ForwardResult> Model::forward_gpt2(const std::vector<std::int32_t>& ids, 
   r.last_hidden.resize(T * D);
   if (options.hidden_states) r.hidden_states.resize((L + 1) * T * D);
   // Cached rows: attention rows [0, p) (their keys are all < p), hidden rows.
-  const std::size_t To = cached_.tokens;
-  for (std::size_t lh = 0; lh < L * H; ++lh)
-    for (std::size_t i = 0; i < p; ++i)
-      std::memcpy(&r.attentions[(lh * T + i) * T], &cached_.attentions[(lh * To + i) * To], (i + 1) * sizeof(float));
-  std::memcpy(r.last_hidden.data(), cached_.last_hidden.data(), p * D * sizeof(float));
-  if (options.hidden_states)
-    for (std::size_t l = 0; l <= L; ++l)
-      std::memcpy(&r.hidden_states[l * T * D], &cached_.hidden_states[l * To * D], p * D * sizeof(float));
+  if (p > 0) {  // (the cache's buffers are empty otherwise)
+    const std::size_t To = cached_.tokens;
+    for (std::size_t lh = 0; lh < L * H; ++lh)
+      for (std::size_t i = 0; i < p; ++i)
+        std::memcpy(&r.attentions[(lh * T + i) * T], &cached_.attentions[(lh * To + i) * To], (i + 1) * sizeof(float));
+    std::memcpy(r.last_hidden.data(), cached_.last_hidden.data(), p * D * sizeof(float));
+    if (options.hidden_states)
+      for (std::size_t l = 0; l <= L; ++l)
+        std::memcpy(&r.hidden_states[l * T * D], &cached_.hidden_states[l * To * D], p * D * sizeof(float));
+  }
 
   // x [Tn, D]: the residual stream of the new rows.
   std::vector<float> x(Tn * D), h(Tn * D), qkv(Tn * 3 * D), ctx(Tn * D), ff(Tn * F);
