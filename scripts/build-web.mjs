@@ -21,6 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -36,8 +37,8 @@ const OUT_FILE = join(ROOT, 'build/web-file');
 // first is loaded at start. ONE constant: switch between the trained models
 // (models/, issue 5) and the test fixtures (build/fixtures, made by
 // tests/model/make_fixtures.py) here, or for one build with
-// ATTNSCOPE_WEB_MODELS=trained|fixtures.
-const MODEL_SET = process.env.ATTNSCOPE_WEB_MODELS || 'trained';
+// ATTNSCOPE_WEB_MODELS=trained|fixtures. Unset: the trained models when both
+// are in models/, else the fixtures (generated here if missing), said loudly.
 const MODEL_SETS = {
   trained: [
     { id: 'tiny', dir: 'models/attnscope-tiny-scaled-dot', weights: 'model.safetensors' },
@@ -48,6 +49,18 @@ const MODEL_SETS = {
     { id: 'tiny-additive', dir: 'build/fixtures/gpt2-tiny-additive', weights: 'model.f16.safetensors' },
   ],
 };
+const trainedPresent = MODEL_SETS.trained.every((m) => existsSync(join(ROOT, m.dir, m.weights)));
+const MODEL_SET = process.env.ATTNSCOPE_WEB_MODELS || (trainedPresent ? 'trained' : 'fixtures');
+if (!process.env.ATTNSCOPE_WEB_MODELS && !trainedPresent) {
+  console.warn(
+    'build-web: NOTE: the trained default models are not all in models/ yet (tools/train/train.sh makes them);\n' +
+      '  this build uses the random test fixtures as stand-ins.',
+  );
+  if (!existsSync(join(ROOT, 'build/fixtures/manifest.json')))
+    execFileSync('/usr/bin/python3', [join(ROOT, 'tests/model/make_fixtures.py'), '--out', join(ROOT, 'build/fixtures')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+}
 // ---------------------------------------------------------------------------
 
 const minify = !process.argv.includes('--minify=false');

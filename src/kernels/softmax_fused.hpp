@@ -1,0 +1,16 @@
+// The softmax pass of fused attention: softmax_row's result, with the
+// finiteness check of the raw scores folded into its first pass (attention
+// refuses scores that overflowed rather than show NaN).
+#pragma once
+
+#include <cstddef>
+
+namespace attnscope::kernels {
+
+// If x[j] is finite for every j < min(limit, n): does what softmax_row(x, n,
+// limit, bias, inv_temperature) does and returns true. Otherwise returns false
+// and leaves x[j] + bias[j] (or x[j]) in the entries it had read; the caller
+// reports the error.
+bool softmax_row_finite(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_temperature);
+
+}  // namespace attnscope::kernels
