@@ -15,9 +15,12 @@ const ALL_MODELS = { 'attnscope-tiny-scaled-dot': 'scaled_dot', 'attnscope-tiny-
 // The scaled-dot model must be shipped; the additive one is tested once it is
 // (its training had not finished when this suite landed: see MODEL_CARD.md).
 const MODELS = Object.fromEntries(
-  Object.entries(ALL_MODELS).filter(([name]) => name === 'attnscope-tiny-scaled-dot' || existsSync(ROOT + 'models/' + name)),
+  Object.entries(ALL_MODELS).filter(
+    ([name]) => name === 'attnscope-tiny-scaled-dot' || existsSync(ROOT + 'models/' + name),
+  ),
 );
-if (Object.keys(MODELS).length < 2) console.log('heads: models/attnscope-tiny-additive is not shipped yet; testing the scaled-dot model only');
+if (Object.keys(MODELS).length < 2)
+  console.log('heads: models/attnscope-tiny-additive is not shipped yet; testing the scaled-dot model only');
 const SENTENCES = readSentences();
 const EN = SENTENCES.find((s) => s.lang === 'en').text;
 const ZH = SENTENCES.find((s) => s.lang === 'zh').text;

@@ -19,12 +19,10 @@ log-probabilities of the tied LM head with the float32 checkpoint.
 """
 
 import json
-import math
 import os
 import shutil
 import sys
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -209,8 +209,10 @@ def prior_section(runs):
 
 def samples_section(analysis):
     lines = ["## Attention samples", "",
-             "For each head, every token and the token it attends to most (`token→target(relative position weight)`), "
-             "as `node tools/head_analysis.mjs --render TEXT` prints it.", ""]
+             "For each head, every token and the token it attends to most, as `token→target (where weight)` with "
+             "`where` = `self`, `prev`, `first` or the offset (-k = k tokens back); a token holding only part of a "
+             "character's bytes is shown as the character with `(k/n)`. Printed by "
+             "`node tools/head_analysis.mjs --render TEXT`.", ""]
     for name, res in analysis.items():
         for r in res["render"]:
             lines += [f"**{name}**, \"{r['text']}\":", "", "```text", r["argmax"], "```", ""]

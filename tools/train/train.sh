@@ -32,10 +32,11 @@ use_openblas() {
     return
   fi
   local dir=build/blas/root/usr/lib/x86_64-linux-gnu/openblas-openmp
-  if [[ ! -f $dir/libblas.so.3 ]]; then
-    mkdir -p build/blas
+  if [[ ! -f $dir/libblas.so.3 || ! -f build/blas/VERSION ]]; then
+    rm -rf build/blas && mkdir -p build/blas
     if (cd build/blas && apt-get download libopenblas0-openmp >/dev/null 2>&1); then
       dpkg -x build/blas/libopenblas0-openmp_*.deb build/blas/root
+      dpkg-deb -f build/blas/libopenblas0-openmp_*.deb Version > build/blas/VERSION
     else
       echo "note: could not download libopenblas0-openmp; training with the system BLAS (slow)" >&2
       export ATTNSCOPE_BLAS="system libblas.so.3"
@@ -43,7 +44,7 @@ use_openblas() {
     fi
   fi
   export LD_LIBRARY_PATH="$ROOT/$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  export ATTNSCOPE_BLAS="OpenBLAS $(basename build/blas/libopenblas0-openmp_*.deb .deb | sed 's/libopenblas0-openmp_//') (Debian libopenblas0-openmp, unpacked in build/blas)"
+  export ATTNSCOPE_BLAS="OpenBLAS $(cat build/blas/VERSION) (Debian libopenblas0-openmp, unpacked in build/blas)"
 }
 
 if want corpus; then
