@@ -1,5 +1,7 @@
 #include "io/json.hpp"
 
+#include "core/utf8.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <unordered_set>
@@ -38,7 +40,8 @@ Value Value::object(Object o) {
 }
 
 bool Value::is_index() const {
-  return type_ == Type::kNumber && number_ >= 0 && number_ <= 9007199254740992.0 && std::floor(number_) == number_;
+  return type_ == Type::kNumber && number_ >= 0 && number_ <= 9007199254740992.0 &&
+         std::floor(number_) == number_;
 }
 
 const std::string& Value::as_string() const {
@@ -61,7 +64,8 @@ const Value* Value::find(std::string_view key) const {
 }
 
 Status type_error(std::string_view where, std::string_view key, std::string_view expected) {
-  return {Code::kParseError, std::string(where) + ": " + std::string(key) + " must be " + std::string(expected)};
+  return {Code::kParseError,
+          std::string(where) + ": " + std::string(key) + " must be " + std::string(expected)};
 }
 
 namespace {
@@ -95,7 +99,8 @@ class Parser {
   }
 
   void skip_space() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
   }
   bool literal(std::string_view word) {
     if (s_.substr(pos_, word.size()) != word) return fail_b("invalid literal");
@@ -114,15 +119,9 @@ class Parser {
         out = Value::string(std::move(str));
         return true;
       }
-      case 't':
-        out = Value::boolean(true);
-        return literal("true");
-      case 'f':
-        out = Value::boolean(false);
-        return literal("false");
-      case 'n':
-        out = Value();
-        return literal("null");
+      case 't': out = Value::boolean(true); return literal("true");
+      case 'f': out = Value::boolean(false); return literal("false");
+      case 'n': out = Value(); return literal("null");
       default: return number(out);
     }
   }
@@ -224,34 +223,20 @@ class Parser {
     return true;
   }
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   bool hex4(std::uint32_t& cp) {
     if (pos_ + 4 > s_.size()) return fail_b("truncated \\u escape");
     cp = 0;
     for (int i = 0; i < 4; ++i) {
       const char c = s_[pos_++];
       cp <<= 4;
-      if (c >= '0' && c <= '9') cp |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') cp |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') cp |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else return fail_b("invalid \\u escape");
+      if (c >= '0' && c <= '9')
+        cp |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        cp |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        cp |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else
+        return fail_b("invalid \\u escape");
     }
     return true;
   }
@@ -299,7 +284,7 @@ class Parser {
           } else if (cp >= 0xD800 && cp <= 0xDFFF) {
             cp = 0xFFFD;
           }
-          append_utf8(out, cp);
+          append_utf8(out, static_cast<char32_t>(cp));
           break;
         }
         default: return fail_b("invalid escape");
@@ -312,8 +297,8 @@ class Parser {
 
 Result<Value> parse(std::string_view text, const ParseLimits& limits) {
   if (text.size() > limits.max_bytes)
-    return Status(Code::kTooLarge, "JSON text of " + std::to_string(text.size()) + " bytes is above the limit of " +
-                                       std::to_string(limits.max_bytes));
+    return Status(Code::kTooLarge, "JSON text of " + std::to_string(text.size()) +
+                                       " bytes is above the limit of " + std::to_string(limits.max_bytes));
   return Parser(text, limits).document();
 }
 

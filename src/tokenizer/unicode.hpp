@@ -4,6 +4,8 @@
 // tools/gen_unicode_tables.py from Python's unicodedata (version below).
 #pragma once
 
+#include "core/utf8.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,7 +31,7 @@ struct Decoded {
 // Requires i < s.size().
 Decoded decode(std::string_view s, std::size_t i);
 
-void append_utf8(std::string& out, char32_t cp);
+using ::attnscope::append_utf8;  // core/utf8.hpp
 // Replaces invalid sequences by U+FFFD (TextDecoder's output).
 std::string to_valid_utf8(std::string_view bytes);
 
