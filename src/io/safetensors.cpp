@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "io/json.hpp"
+#include "kernels/convert.hpp"
 
 namespace attnscope::io {
 
@@ -21,9 +22,6 @@ std::uint64_t load_u64(const std::uint8_t* p) {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
   return v;
-}
-std::uint16_t load_u16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
 }
 [[maybe_unused]] std::uint32_t load_u32(const std::uint8_t* p) {  // big-endian hosts
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
@@ -112,9 +110,9 @@ Result<DType> parse_dtype(std::string_view tensor, const json::Value& v) {
   if (!v.is_string()) return tensor_error(tensor, "dtype must be a string");
   const std::string& s = v.as_string();
   static const std::pair<const char*, DType> kNames[] = {
-      {"F32", DType::kF32},   {"F16", DType::kF16},   {"BF16", DType::kBF16}, {"F64", DType::kF64},
-      {"I64", DType::kI64},   {"U64", DType::kU64},   {"I32", DType::kI32},   {"U32", DType::kU32},
-      {"I16", DType::kI16},   {"U16", DType::kU16},   {"I8", DType::kI8},     {"U8", DType::kU8},
+      {"F32", DType::kF32},   {"F16", DType::kF16},        {"BF16", DType::kBF16},     {"F64", DType::kF64},
+      {"I64", DType::kI64},   {"U64", DType::kU64},        {"I32", DType::kI32},       {"U32", DType::kU32},
+      {"I16", DType::kI16},   {"U16", DType::kU16},        {"I8", DType::kI8},         {"U8", DType::kU8},
       {"BOOL", DType::kBool}, {"F8_E4M3", DType::kF8E4M3}, {"F8_E5M2", DType::kF8E5M2}};
   for (const auto& [n, d] : kNames)
     if (s == n) return d;
@@ -255,7 +253,9 @@ const char* dtype_name(DType dtype) {
   return "?";
 }
 
-bool is_readable(DType dtype) { return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16; }
+bool is_readable(DType dtype) {
+  return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
+}
 
 std::size_t dtype_size(DType dtype) {
   switch (dtype) {
@@ -356,32 +356,37 @@ const TensorInfo* SafeTensors::find(std::string_view name) const {
   return nullptr;
 }
 
-void SafeTensors::read_f32(const TensorInfo& info, float* out) const {
-  const std::uint8_t* src = data_ + info.begin;
-  const std::size_t n = info.elements;
-  switch (info.dtype) {
+namespace {
+
+// Widens a readable tensor to float; false if any value is infinite or NaN.
+bool widen(DType dtype, const std::uint8_t* src, std::size_t n, float* out) {
+  switch (dtype) {
     case DType::kF32:
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
       if (n) std::memcpy(out, src, n * sizeof(float));  // the file's byte order is the host's
 #else
       for (std::size_t i = 0; i < n; ++i) out[i] = from_bits(load_u32(src + 4 * i));
 #endif
-      return;
-    case DType::kF16:
-      for (std::size_t i = 0; i < n; ++i) out[i] = f16_to_f32(load_u16(src + 2 * i));
-      return;
-    case DType::kBF16:
-      for (std::size_t i = 0; i < n; ++i) out[i] = bf16_to_f32(load_u16(src + 2 * i));
-      return;
-    default: return;  // not readable: see is_readable
+      return kernels::all_finite(out, n);
+    case DType::kF16: return kernels::f16_to_f32(src, n, out);
+    case DType::kBF16: return kernels::bf16_to_f32(src, n, out);
+    default: return true;  // not readable: see is_readable
   }
+}
+
+}  // namespace
+
+void SafeTensors::read_f32(const TensorInfo& info, float* out) const {
+  widen(info.dtype, data_ + info.begin, info.elements, out);
 }
 
 Status SafeTensors::read_f32_finite(const TensorInfo& info, float* out) const {
   if (!is_readable(info.dtype))
-    return tensor_error(info.name, std::string("dtype ") + dtype_name(info.dtype) + " cannot be read as float (F32, F16 and BF16 can)",
-                        Code::kUnsupported);
-  read_f32(info, out);
+    return tensor_error(
+        info.name,
+        std::string("dtype ") + dtype_name(info.dtype) + " cannot be read as float (F32, F16 and BF16 can)",
+        Code::kUnsupported);
+  if (widen(info.dtype, data_ + info.begin, info.elements, out)) return Status::ok();
   for (std::size_t i = 0; i < info.elements; ++i) {
     // Bit test rather than std::isfinite: immune to -ffast-math.
     const std::uint32_t bits = to_bits(out[i]);

@@ -97,7 +97,7 @@ const encoder = new TextEncoder();
 function utf8ToUtf16Map(text: string, byteLength: number): Uint32Array {
   const map = new Uint32Array(byteLength + 1);
   let b = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.codePointAt(i)!;
     const lone = c >= 0xd800 && c <= 0xdfff; // TextEncoder writes U+FFFD (3 bytes)
     const n = lone ? 3 : c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
@@ -123,7 +123,12 @@ function outputOf(f: Record<string, unknown>): ModelOutput {
   const out: ModelOutput = {
     attentions: f.attentions as Float32Array,
     lastHidden: f.lastHidden as Float32Array,
-    shape: { layers: f.layers as number, heads: f.heads as number, tokens: f.tokens as number, dModel: f.dModel as number },
+    shape: {
+      layers: f.layers as number,
+      heads: f.heads as number,
+      tokens: f.tokens as number,
+      dModel: f.dModel as number,
+    },
     reused: f.reused as number,
   };
   if (f.hiddenStates) out.hiddenStates = f.hiddenStates as Float32Array;
@@ -147,7 +152,8 @@ export class Model {
   run(text: string, options: RunOptions = {}): RunResult {
     if (typeof text !== 'string') throw new AttnscopeError('invalid_argument', 'text must be a string');
     const bytes = encoder.encode(text); // lone surrogates become U+FFFD here
-    if (bytes.length > 1_000_000) throw new AttnscopeError('too_large', `the text is ${bytes.length} bytes; at most 1,000,000`);
+    if (bytes.length > 1_000_000)
+      throw new AttnscopeError('too_large', `the text is ${bytes.length} bytes; at most 1,000,000`);
     const r = okOf(this.#live().run(bytes, { ...options }));
     const map = utf8ToUtf16Map(text, bytes.length);
     type Raw = { id: number; text: string; begin: number; end: number; special: boolean; partial: boolean };
@@ -160,14 +166,19 @@ export class Model {
       special: t.special,
       partial: t.partial,
     }));
-    const result: RunResult = { ...outputOf(r.forward as Record<string, unknown>), tokens, totalTokens: r.totalTokens as number };
+    const result: RunResult = {
+      ...outputOf(r.forward as Record<string, unknown>),
+      tokens,
+      totalTokens: r.totalTokens as number,
+    };
     if (r.notice) result.notice = r.notice as string;
     return result;
   }
 
   /** Runs token ids directly (no tokenizer). */
   runIds(ids: ArrayLike<number>, options: RunOptions = {}): ModelOutput {
-    if (!ids || typeof ids.length !== 'number') throw new AttnscopeError('invalid_argument', 'ids must be an array of integers');
+    if (!ids || typeof ids.length !== 'number')
+      throw new AttnscopeError('invalid_argument', 'ids must be an array of integers');
     const checked = Int32Array.from(ids as ArrayLike<number>, (x) => {
       if (!Number.isInteger(x)) throw new AttnscopeError('invalid_argument', `token id ${String(x)} is not an integer`);
       return x;
@@ -199,38 +210,75 @@ export class Model {
 
 async function tokenizerSpec(source: TokenizerSource, options: LoadOptions): Promise<Record<string, unknown>> {
   if (source && typeof source === 'object' && 'merges' in source && 'vocab' in source) {
-    const [vocab, merges] = await Promise.all([readBytes(source.vocab, 'vocab.json', options), readBytes(source.merges, 'merges.txt', options)]);
+    const [vocab, merges] = await Promise.all([
+      readBytes(source.vocab, 'vocab.json', options),
+      readBytes(source.merges, 'merges.txt', options),
+    ]);
     return { kind: 'gpt2-files', files: [vocab, merges] };
   }
   if (source && typeof source === 'object' && 'vocabTxt' in source)
-    return { kind: 'bert-vocab', files: [await readBytes(source.vocabTxt, 'vocab.txt', options)], lowercase: source.lowercase ?? true };
+    return {
+      kind: 'bert-vocab',
+      files: [await readBytes(source.vocabTxt, 'vocab.txt', options)],
+      lowercase: source.lowercase ?? true,
+    };
   return { kind: 'tokenizer.json', files: [await readBytes(source as Source, 'tokenizer', options)] };
 }
 
 /** Loads a model into `module`'s heap; the weights stream straight into wasm memory. */
-export async function loadModel(module: AttnscopeModule, sources: ModelSources, options: LoadOptions = {}): Promise<Model> {
-  if (!sources || typeof sources !== 'object') throw new AttnscopeError('invalid_argument', 'loadModel needs { config, weights, tokenizer }');
+export async function loadModel(
+  module: AttnscopeModule,
+  sources: ModelSources,
+  options: LoadOptions = {},
+): Promise<Model> {
+  if (!sources || typeof sources !== 'object')
+    throw new AttnscopeError('invalid_argument', 'loadModel needs { config, weights, tokenizer }');
   for (const key of ['config', 'weights', 'tokenizer'] as const)
-    if (sources[key] === undefined || sources[key] === null) throw new AttnscopeError('invalid_argument', `loadModel: ${key} is missing`);
+    if (sources[key] === undefined || sources[key] === null)
+      throw new AttnscopeError('invalid_argument', `loadModel: ${key} is missing`);
   let buffer: BufferHandle | null = null;
   let handle: ModelHandle | null = null;
   try {
-    const [config, tokenizer] = await Promise.all([readBytes(sources.config, 'config', options), tokenizerSpec(sources.tokenizer, options)]);
-    await readInto(
-      sources.weights,
-      'weights',
-      {
-        allocate: (size) => {
-          buffer?.delete();
-          buffer = new module.Buffer(size);
-          if (!buffer.ok()) throw new AttnscopeError('out_of_memory', `no room in the wasm heap for ${(size / 2 ** 20).toFixed(0)} MiB of weights`);
+    // All three downloads at once: the weights stream into wasm memory while
+    // the small files arrive. A small file that fails stops the weights'
+    // download (it may be hundreds of megabytes) and is the error reported.
+    const inner = new AbortController();
+    const stop = () => inner.abort();
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const both = { ...options, signal: inner.signal };
+    let smallError: unknown;
+    const small = Promise.all([readBytes(sources.config, 'config', both), tokenizerSpec(sources.tokenizer, both)]);
+    small.catch((err) => {
+      smallError ??= err;
+      stop();
+    });
+    try {
+      await readInto(
+        sources.weights,
+        'weights',
+        {
+          allocate: (size) => {
+            buffer?.delete();
+            buffer = new module.Buffer(size);
+            if (!buffer.ok())
+              throw new AttnscopeError(
+                'out_of_memory',
+                `no room in the wasm heap for ${(size / 2 ** 20).toFixed(0)} MiB of weights`,
+              );
+          },
+          write: (offset, chunk) => {
+            if (!buffer!.write(offset, chunk))
+              throw new AttnscopeError('internal', 'a chunk did not fit the weights buffer');
+          },
         },
-        write: (offset, chunk) => {
-          if (!buffer!.write(offset, chunk)) throw new AttnscopeError('internal', 'a chunk did not fit the weights buffer');
-        },
-      },
-      options,
-    );
+        both,
+      );
+    } catch (err) {
+      await small.catch(() => {});
+      throw smallError ?? err;
+    }
+    const [config, tokenizer] = await small.finally(() => options.signal?.removeEventListener('abort', stop));
     handle = new module.Model();
     okOf(handle.load(config, buffer!, tokenizer));
     const model = new Model(handle);

@@ -22,6 +22,8 @@ export interface LoadOptions {
 export interface Sink {
   allocate(size: number): void;
   write(offset: number, chunk: Uint8Array): void;
+  /** Read a URL's body in one piece rather than streaming it (small files). */
+  whole?: boolean;
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -45,7 +47,9 @@ export async function readInto(source: Source, name: string, sink: Sink, options
   checkAbort(signal);
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes =
-      source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      source instanceof ArrayBuffer
+        ? new Uint8Array(source)
+        : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     sink.allocate(bytes.length);
     sink.write(0, bytes);
     onProgress?.({ file: name, loaded: bytes.length, total: bytes.length });
@@ -88,8 +92,21 @@ export async function readInto(source: Source, name: string, sink: Sink, options
   const encoded = response.headers.get('content-encoding');
   // A compressed body's Content-Length is not the size of what we read.
   const total = Number.isSafeInteger(length) && length >= 0 && !encoded ? length : undefined;
-  if (!response.body) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
+  // Small files are read whole: Chromium's DevTools (and so Playwright)
+  // report a fetch body read through getReader() as net::ERR_ABORTED now and
+  // then although every byte arrived (microsoft/playwright#42742); a native
+  // arrayBuffer() read does not race that way. Weights stream, for progress
+  // and so they land in wasm memory without a second copy.
+  if (!response.body || sink.whole) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (err) {
+      checkAbort(signal);
+      throw new AttnscopeError('load_failed', `${name}: the download of ${url.href} broke off (${String(err)})`, {
+        cause: err,
+      });
+    }
     return readInto(bytes, name, sink, options);
   }
   return readStream(response.body, total, name, sink, options, url.href);
@@ -116,9 +133,13 @@ async function readStream(
         step = await reader.read();
       } catch (err) {
         checkAbort(signal);
-        throw new AttnscopeError('load_failed', `${name}: the download of ${where} broke off after ${loaded} bytes (${String(err)})`, {
-          cause: err,
-        });
+        throw new AttnscopeError(
+          'load_failed',
+          `${name}: the download of ${where} broke off after ${loaded} bytes (${String(err)})`,
+          {
+            cause: err,
+          },
+        );
       }
       checkAbort(signal);
       if (step.done) break;
@@ -134,7 +155,10 @@ async function readStream(
       onProgress?.({ file: name, loaded, total });
     }
     if (total !== undefined && loaded !== total)
-      throw new AttnscopeError('load_failed', `${name}: the download of ${where} ended after ${loaded} of ${total} bytes`);
+      throw new AttnscopeError(
+        'load_failed',
+        `${name}: the download of ${where} ended after ${loaded} of ${total} bytes`,
+      );
     if (total === undefined) {
       sink.allocate(loaded);
       let offset = 0;
@@ -161,6 +185,7 @@ export async function readBytes(source: Source, name: string, options?: LoadOpti
         out = new Uint8Array(size);
       },
       write: (offset, chunk) => out.set(chunk, offset),
+      whole: true,
     },
     options,
   );

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/safetensors.hpp"
+#include "kernels/convert.hpp"
 
 namespace attnscope {
 namespace {
@@ -137,6 +138,49 @@ TEST(SafeTensorsConvert, EveryBF16BitPattern) {
     ASSERT_EQ(bits_of(got), bits_of(static_cast<float>(sign ? -v : v))) << h;
   }
   EXPECT_EQ(io::bf16_to_f32(0x3F80), 1.0f);
+}
+
+// The SIMD bulk conversions (kernels/convert) against the scalar ones above:
+// every bit pattern, from every byte offset (unaligned sources), at lengths
+// below, at and past the SIMD block, and the finite flag they return.
+TEST(SafeTensorsConvert, BulkEqualsScalarForEveryPatternOffsetAndLength) {
+  std::vector<std::uint8_t> bytes(2 * 0x10000 + 8);
+  for (std::size_t shift = 0; shift < 3; ++shift) {
+    for (std::uint32_t h = 0; h <= 0xFFFF; ++h) {
+      bytes[shift + 2 * h] = static_cast<std::uint8_t>(h & 0xFF);
+      bytes[shift + 2 * h + 1] = static_cast<std::uint8_t>(h >> 8);
+    }
+    std::vector<float> out(0x10000);
+    const std::uint8_t* src = bytes.data() + shift;
+    EXPECT_FALSE(kernels::f16_to_f32(src, 0x10000, out.data()));  // holds Inf and NaN
+    for (std::uint32_t h = 0; h <= 0xFFFF; ++h)
+      ASSERT_EQ(bits_of(out[h]), bits_of(io::f16_to_f32(static_cast<std::uint16_t>(h)))) << h;
+    EXPECT_FALSE(kernels::bf16_to_f32(src, 0x10000, out.data()));
+    for (std::uint32_t h = 0; h <= 0xFFFF; ++h)
+      ASSERT_EQ(bits_of(out[h]), bits_of(io::bf16_to_f32(static_cast<std::uint16_t>(h)))) << h;
+  }
+  // Finite runs (0x0000..0x7BFF are finite halves) of every length up to 40,
+  // then one Inf (0x7C00) at each position: the flag sees it in the SIMD body
+  // and in the scalar tail.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::vector<std::uint8_t> b(2 * n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint16_t h = static_cast<std::uint16_t>((i * 977) % 0x7C00);
+      b[1 + 2 * i] = static_cast<std::uint8_t>(h & 0xFF);
+      b[2 + 2 * i] = static_cast<std::uint8_t>(h >> 8);
+    }
+    std::vector<float> out(n + 1, -1.f);
+    EXPECT_TRUE(kernels::f16_to_f32(b.data() + 1, n, out.data())) << n;
+    EXPECT_EQ(out[n], -1.f) << "wrote past the end, n = " << n;
+    EXPECT_TRUE(kernels::all_finite(out.data(), n));
+    for (std::size_t at = 0; at < n; ++at) {
+      auto c = b;
+      c[1 + 2 * at] = 0x00;
+      c[2 + 2 * at] = 0x7C;
+      EXPECT_FALSE(kernels::f16_to_f32(c.data() + 1, n, out.data())) << n << " " << at;
+      EXPECT_FALSE(kernels::all_finite(out.data(), n)) << n << " " << at;
+    }
+  }
 }
 
 TEST(SafeTensors, RoundTripAllDtypes) {
@@ -371,16 +415,17 @@ TEST(SafeTensorsValidation, MalformedEntries) {
 
 TEST(SafeTensorsValidation, UnknownDtypesAreRefused) {
   for (const char* dt : {"C64", "f32", "FOO", ""})
-    expect_header_error(entry("layer.0", std::string("\"") + dt + "\"", "[1]", "[0,8]"), 8, Code::kUnsupported,
+    expect_header_error(entry("layer.0", std::string("\"") + dt + "\"", "[1]", "[0,8]"), 8,
+                        Code::kUnsupported,
                         {std::string("\"") + dt + "\"", "\"layer.0\"", "not a safetensors dtype"});
 }
 
 // Checkpoints carry integer buffers (BERT's position_ids, GPT-2's mask
 // bias): they parse, sized by their dtype, and only reading them fails.
 TEST(SafeTensors, NonFloatDtypesParseButDoNotRead) {
-  const std::pair<const char*, std::size_t> dtypes[] = {{"F64", 8}, {"I64", 8}, {"U64", 8}, {"I32", 4}, {"U32", 4},
-                                                        {"I16", 2}, {"U16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1},
-                                                        {"F8_E4M3", 1}, {"F8_E5M2", 1}};
+  const std::pair<const char*, std::size_t> dtypes[] = {
+      {"F64", 8}, {"I64", 8}, {"U64", 8}, {"I32", 4},  {"U32", 4},     {"I16", 2},
+      {"U16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
   for (const auto& [dt, size] : dtypes) {
     SCOPED_TRACE(dt);
     const std::string range = "[0," + std::to_string(3 * size) + "]";
@@ -399,8 +444,8 @@ TEST(SafeTensors, NonFloatDtypesParseButDoNotRead) {
     EXPECT_EQ(out[0], 7.f);
     // A wrong byte count for the dtype is still a parse error.
     const std::string bad = "[0," + std::to_string(3 * size + 1) + "]";
-    expect_header_error(entry("buf", std::string("\"") + dt + "\"", "[3]", bad), 3 * size + 1, Code::kParseError,
-                        {"do not fill"});
+    expect_header_error(entry("buf", std::string("\"") + dt + "\"", "[3]", bad), 3 * size + 1,
+                        Code::kParseError, {"do not fill"});
   }
 }
 
