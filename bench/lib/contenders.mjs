@@ -96,6 +96,49 @@ function joinHeads(results) {
   return { weights: cat('weights'), context: cat('context') };
 }
 
+/**
+ * Whether `engine` takes every head in one call without the raw scores
+ * (shape.heads, withScores: false); a --baseline build from before those
+ * options is called head by head with scores.
+ */
+function takesHeads(engine) {
+  try {
+    const r = engine.attention({ q: [1, 0], k: [1, 0], v: [1, 0], shape: { t: 1, s: 1, d: 1, heads: 2 }, withScores: false });
+    return r.shape?.heads === 2 && !('scores' in r);
+  } catch {
+    return false;
+  }
+}
+
+/** attnscope's attention over [heads, T, d] inputs: one batched call, or one call per head. */
+function attnscopeHeads(engine, { q, k, v, T, d, heads, extra }) {
+  if (takesHeads(engine)) {
+    let r;
+    return {
+      run() {
+        r = engine.attention({ q, k, v, shape: { t: T, s: T, d, heads }, withScores: false, ...extra });
+      },
+      outputs: () => ({ weights: r.weights, context: r.context }),
+    };
+  }
+  const results = new Array(heads);
+  return {
+    run() {
+      for (let h = 0; h < heads; h++) {
+        const o = h * T * d;
+        results[h] = engine.attention({
+          q: q.subarray(o, o + T * d),
+          k: k.subarray(o, o + T * d),
+          v: v.subarray(o, o + T * d),
+          shape: { t: T, s: T, d },
+          ...extra,
+        });
+      }
+    },
+    outputs: () => joinHeads(results),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // Cases. Each returns { flops, contenders: [{ name, setup }] }.
 
@@ -112,23 +155,8 @@ export function attentionCase(libs, { T, d, heads }) {
       name: eng.name,
       async setup() {
         const engine = await eng.createEngine();
-        const results = new Array(heads);
-        return {
-          run() {
-            for (let h = 0; h < heads; h++) {
-              const o = h * T * d;
-              results[h] = engine.attention({
-                q: q.subarray(o, o + T * d),
-                k: k.subarray(o, o + T * d),
-                v: v.subarray(o, o + T * d),
-                shape: { t: T, s: T, d },
-                scoring: 'scaled_dot',
-              });
-            }
-          },
-          outputs: () => joinHeads(results),
-          dispose: () => engine.dispose(),
-        };
+        const params = { q, k, v, T, d, heads, extra: { scoring: 'scaled_dot' } };
+        return { ...attnscopeHeads(engine, params), dispose: () => engine.dispose() };
       },
     });
   if (libs.ort)
@@ -217,24 +245,10 @@ export function additiveCase(libs, { T, d, heads }) {
       name: eng.name,
       async setup() {
         const engine = await eng.createEngine();
-        const results = new Array(heads);
-        return {
-          run() {
-            for (let h = 0; h < heads; h++) {
-              const o = h * T * d;
-              results[h] = engine.attention({
-                q: q.subarray(o, o + T * d),
-                k: k.subarray(o, o + T * d),
-                v: v.subarray(o, o + T * d),
-                shape: { t: T, s: T, d },
-                scoring: 'additive',
-                params: { W1, W2, v: va },
-              });
-            }
-          },
-          outputs: () => joinHeads(results),
-          dispose: () => engine.dispose(),
-        };
+        // The batched call takes per-head parameters stacked; every head shares these.
+        const stack = (a) => (takesHeads(engine) ? Float32Array.from({ length: heads * a.length }, (_, i) => a[i % a.length]) : a);
+        const extra = { scoring: 'additive', params: { W1: stack(W1), W2: stack(W2), v: stack(va), hidden: hd } };
+        return { ...attnscopeHeads(engine, { q, k, v, T, d, heads, extra }), dispose: () => engine.dispose() };
       },
     });
   contenders.push({

@@ -116,31 +116,58 @@ detail::HeadScoring head_scoring(const AttentionOptions& o, std::size_t heads, s
 
 }  // namespace
 
+Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                       const AttentionOptions& options, float* scores, float* weights, float* context) {
+  if (heads == 0 || heads > limits::kMaxHeads)
+    return {Code::kInvalidArgument, "heads must be within [1, " + std::to_string(limits::kMaxHeads) +
+                                        "], got " + std::to_string(heads)};
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(q, "q", heads * kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(k, "k", heads * kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(v, "v", heads * kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::rows(v, "v", k.rows));
+  if (q.rows % heads != 0 || k.rows % heads != 0)
+    return {Code::kShapeMismatch, "q has " + std::to_string(q.rows) + " rows and k " +
+                                      std::to_string(k.rows) + ": not " + std::to_string(heads) +
+                                      " heads of equal length"};
+  const std::size_t T = q.rows / heads, S = k.rows / heads;
+  if (T > kMaxSequence || S > kMaxSequence)
+    return {Code::kTooLarge, "each head may have at most " + std::to_string(kMaxSequence) + " rows"};
+  ATTNSCOPE_RETURN_IF_ERROR(check_temperature(options.temperature));
+  ATTNSCOPE_RETURN_IF_ERROR(check_scoring(options, heads, q.cols, k.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::elements(heads, T, S, "the weights"));
+  if (options.scoring == Scoring::kAdditive)
+    ATTNSCOPE_RETURN_IF_ERROR(
+        validate::elements(S, options.params.additive_w1.rows / heads, 1, "the additive keys"));
+  if (!weights || !context)
+    return {Code::kInvalidArgument, "attention_heads needs weights and context buffers"};
+
+  std::vector<float> bias;
+  detail::MaskPlan plan;
+  ATTNSCOPE_RETURN_IF_ERROR(plan_mask(options.mask, T, S, bias, plan));
+  detail::Scratch scratch;
+  const std::size_t dv = v.cols;
+  for (std::size_t h = 0; h < heads; ++h) {
+    const MatrixRef qh(q.row(h * T), T, q.cols, q.stride), kh(k.row(h * S), S, k.cols, k.stride),
+        vh(v.row(h * S), S, dv, v.stride);
+    ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(
+        qh, kh, vh, head_scoring(options, heads, h), plan, 1.f / options.temperature,
+        scores ? scores + h * T * S : nullptr, weights + h * T * S, context + h * T * dv, dv, scratch));
+  }
+  return Status::ok();
+}
+
 Result<AttentionResult> attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
                                   const AttentionOptions& options) {
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(q, "q", kMaxSequence, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(k, "k", kMaxSequence, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(v, "v", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::rows(v, "v", k.rows));
-  ATTNSCOPE_RETURN_IF_ERROR(check_temperature(options.temperature));
-  ATTNSCOPE_RETURN_IF_ERROR(check_scoring(options, 1, q.cols, k.cols));
-  const std::size_t T = q.rows, S = k.rows;
-  ATTNSCOPE_RETURN_IF_ERROR(validate::elements(1, T, S, "the weights"));
-  if (options.scoring == Scoring::kAdditive)
-    ATTNSCOPE_RETURN_IF_ERROR(validate::elements(S, options.params.additive_w1.rows, 1, "the additive keys"));
-
-  std::vector<float> bias;
-  detail::MaskPlan plan;
-  ATTNSCOPE_RETURN_IF_ERROR(plan_mask(options.mask, T, S, bias, plan));
-
+  ATTNSCOPE_RETURN_IF_ERROR(validate::elements(1, q.rows, k.rows, "the weights"));
   AttentionResult out;
-  out.scores = Matrix::from_shape({T, S});
-  out.weights = Matrix::from_shape({T, S});
-  out.context = Matrix::from_shape({T, v.cols});
-  detail::Scratch scratch;
-  ATTNSCOPE_RETURN_IF_ERROR(detail::attend_head(q, k, v, head_scoring(options, 1, 0), plan,
-                                                1.f / options.temperature, out.scores.data(),
-                                                out.weights.data(), out.context.data(), v.cols, scratch));
+  out.scores = Matrix::from_shape({q.rows, k.rows});
+  out.weights = Matrix::from_shape({q.rows, k.rows});
+  out.context = Matrix::from_shape({q.rows, v.cols});
+  ATTNSCOPE_RETURN_IF_ERROR(
+      attention_heads(1, q, k, v, options, out.scores.data(), out.weights.data(), out.context.data()));
   return out;
 }
 

@@ -14,6 +14,15 @@ namespace attnscope {
 Result<AttentionResult> attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
                                   const AttentionOptions& options = {});
 
+// attention() for `heads` independent heads in one call, writing into the
+// caller's buffers (the bindings' batched op; no per-head allocation): head
+// h's queries are rows [h*T, (h+1)*T) of q [heads*T, dq], its keys and values
+// rows [h*S, (h+1)*S) of k and v; general and additive parameters stack per
+// head as in multi_head_attention. Writes weights [heads, T, S], context
+// [heads, T, dv] and, if `scores` is not null, scores [heads, T, S].
+Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                       const AttentionOptions& options, float* scores, float* weights, float* context);
+
 // Multi-head attention with input and output projections, like
 // torch.nn.MultiheadAttention: query [T, Dq], key [S, Dk], value [S, Dv]
 // (self-attention passes the same tensor three times). D = wq.rows is split

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "attention/attention.hpp"
+#include "attention/validate.hpp"
 #include "bindings/buffer.hpp"
 #include "bindings/convert.hpp"
 #include "bindings/model_handle.hpp"
@@ -72,30 +73,49 @@ struct ScoringInputs {
 
 class Core {
  public:
-  // opts: { q, k, v: Float32Array; t, s, dq, dk, dv; scoring; temperature;
-  //         causal; keyPadding?: Uint8Array; W? | hidden, W1, W2, va, b1?, b2? }
+  // opts: { q, k, v: Float32Array; heads, t, s, dq, dk, dv; scoring;
+  //         temperature; causal; keyPadding?: Uint8Array; withScores;
+  //         W? | hidden, W1, W2, va, b1?, b2? (stacked per head) }
+  // q [heads, t, dq], k [heads, s, dk], v [heads, s, dv] -> weights
+  // [heads, t, s], context [heads, t, dv], scores [heads, t, s] if asked.
   val attention(const val& opts) {
-    std::size_t T = 0, S = 0, dq = 0, dk = 0, dv = 0;
-    Status st = read_size(opts, "t", kMaxSequence, T);
+    std::size_t H = 0, T = 0, S = 0, dq = 0, dk = 0, dv = 0;
+    Status st = read_size(opts, "heads", limits::kMaxHeads, H);
+    if (st && H == 0) st = Status(Code::kInvalidArgument, "heads must be at least 1");
+    if (st) st = read_size(opts, "t", kMaxSequence, T);
     if (st) st = read_size(opts, "s", kMaxSequence, S);
     if (st) st = read_size(opts, "dq", kMaxDim, dq);
     if (st) st = read_size(opts, "dk", kMaxDim, dk);
     if (st) st = read_size(opts, "dv", kMaxDim, dv);
-    if (st) st = reserve(2 * T * S + T * dv + (T + S) * std::max(dq, dk) * 2);
-    std::vector<float> q, k, v;
-    if (st) st = read_array(opts, "q", T * dq, false, q);
-    if (st) st = read_array(opts, "k", S * dk, false, k);
-    if (st) st = read_array(opts, "v", S * dv, false, v);
+    if (st && (T == 0 || S == 0 || dq == 0 || dk == 0 || dv == 0))
+      st = Status(Code::kInvalidArgument, "t, s, dq, dk and dv must be at least 1");
+    if (st) st = validate::elements(H, T, S, "the weights");
+    if (st) st = validate::elements(H, std::max(T, S), std::max({dq, dk, dv}), "the inputs");
+    const bool with_scores = st && opts["withScores"].as<bool>();
+    if (st) st = reserve((with_scores ? 2 : 1) * H * T * S + H * T * dv + (T + S) * std::max(dq, dk) * 2);
+    Floats q, k, v;
+    if (st) st = read_floats(opts, "q", H * T * dq, false, q);
+    if (st) st = read_floats(opts, "k", H * S * dk, false, k);
+    if (st) st = read_floats(opts, "v", H * S * dv, false, v);
     ScoringInputs si;
-    if (st) st = si.read(opts, 1, dq, dk, S);
+    if (st) st = si.read(opts, H, dq, dk, S);
+    Floats scores, weights, context;
+    if (st) {
+      scores = Floats(with_scores ? H * T * S : 0);
+      weights = Floats(H * T * S);
+      context = Floats(H * T * dv);
+      if (weights.empty() || context.empty() || (with_scores && scores.empty()))
+        st = Status(Code::kOutOfMemory, "not enough memory for the attention weights");
+    }
+    if (st)
+      st = attention_heads(H, MatrixRef(q.data(), H * T, dq), MatrixRef(k.data(), H * S, dk),
+                           MatrixRef(v.data(), H * S, dv), si.options, with_scores ? scores.data() : nullptr,
+                           weights.data(), context.data());
     if (!st) return error_value(st);
-    auto r = attnscope::attention(MatrixRef(q.data(), T, dq), MatrixRef(k.data(), S, dk),
-                                  MatrixRef(v.data(), S, dv), si.options);
-    if (!r) return error_value(r.status());
     val out = ok_value();
-    out.set("scores", to_js(r->scores.data(), r->scores.size()));
-    out.set("weights", to_js(r->weights.data(), r->weights.size()));
-    out.set("context", to_js(r->context.data(), r->context.size()));
+    if (with_scores) out.set("scores", to_js(scores.data(), scores.size()));
+    out.set("weights", to_js(weights.data(), weights.size()));
+    out.set("context", to_js(context.data(), context.size()));
     return out;
   }
 
@@ -115,18 +135,18 @@ class Core {
       st = Status(Code::kShapeMismatch,
                   std::to_string(H) + " heads do not divide the model width " + std::to_string(D));
     if (st) st = reserve(H * T * S + 8 * std::max(T, S) * D + 4 * D * D);
-    std::vector<float> query, key, value, wq, wk, wv, wo, bq, bk, bv, bo;
-    if (st) st = read_array(opts, "query", T * dIn, false, query);
-    if (st) st = read_array(opts, "key", S * dKeyIn, false, key);
-    if (st) st = read_array(opts, "value", S * dValueIn, false, value);
-    if (st) st = read_array(opts, "wq", D * dIn, false, wq);
-    if (st) st = read_array(opts, "wk", D * dKeyIn, false, wk);
-    if (st) st = read_array(opts, "wv", D * dValueIn, false, wv);
-    if (st) st = read_array(opts, "wo", D * D, false, wo);
-    if (st) st = read_array(opts, "bq", D, true, bq);
-    if (st) st = read_array(opts, "bk", D, true, bk);
-    if (st) st = read_array(opts, "bv", D, true, bv);
-    if (st) st = read_array(opts, "bo", D, true, bo);
+    Floats query, key, value, wq, wk, wv, wo, bq, bk, bv, bo;
+    if (st) st = read_floats(opts, "query", T * dIn, false, query);
+    if (st) st = read_floats(opts, "key", S * dKeyIn, false, key);
+    if (st) st = read_floats(opts, "value", S * dValueIn, false, value);
+    if (st) st = read_floats(opts, "wq", D * dIn, false, wq);
+    if (st) st = read_floats(opts, "wk", D * dKeyIn, false, wk);
+    if (st) st = read_floats(opts, "wv", D * dValueIn, false, wv);
+    if (st) st = read_floats(opts, "wo", D * D, false, wo);
+    if (st) st = read_floats(opts, "bq", D, true, bq);
+    if (st) st = read_floats(opts, "bk", D, true, bk);
+    if (st) st = read_floats(opts, "bv", D, true, bv);
+    if (st) st = read_floats(opts, "bo", D, true, bo);
     ScoringInputs si;
     if (st) st = si.read(opts, H, D / H, D / H, S);
     if (!st) return error_value(st);

@@ -11,7 +11,8 @@ namespace {
 Result<std::unique_ptr<tokenizer::Tokenizer>> load_tokenizer(const val& spec) {
   const val kind = spec["kind"];
   const val files = spec["files"];
-  if (!kind.isString() || !files.isArray()) return Status(Code::kInvalidArgument, "tokenizer must name its kind and files");
+  if (!kind.isString() || !files.isArray())
+    return Status(Code::kInvalidArgument, "tokenizer must name its kind and files");
   const std::string k = kind.as<std::string>();
   const auto n = files["length"].as<unsigned>();
   auto file = [&](unsigned i) { return files[i].as<std::string>(); };
@@ -25,7 +26,8 @@ val forward_value(const model::ForwardResult& f) {
   val out = val::object();
   out.set("attentions", to_js(f.attentions.data(), f.attentions.size()));
   out.set("lastHidden", to_js(f.last_hidden.data(), f.last_hidden.size()));
-  if (!f.hidden_states.empty()) out.set("hiddenStates", to_js(f.hidden_states.data(), f.hidden_states.size()));
+  if (!f.hidden_states.empty())
+    out.set("hiddenStates", to_js(f.hidden_states.data(), f.hidden_states.size()));
   out.set("layers", static_cast<double>(f.layers));
   out.set("heads", static_cast<double>(f.heads));
   out.set("tokens", static_cast<double>(f.tokens));
@@ -55,7 +57,8 @@ model::RunOptions run_options(const val& opts) {
   if (inspect.isNull() || inspect.isUndefined()) return o;
   const val layer = inspect["layer"], head = inspect["head"];
   // Out-of-range or non-integer values are refused by Model::forward.
-  o.inspect_layer = layer.isNumber() ? static_cast<int>(std::max(-2.0, std::min(1e6, layer.as<double>()))) : -2;
+  o.inspect_layer =
+      layer.isNumber() ? static_cast<int>(std::max(-2.0, std::min(1e6, layer.as<double>()))) : -2;
   o.inspect_head = head.isNumber() ? static_cast<int>(std::max(-2.0, std::min(1e6, head.as<double>()))) : -2;
   return o;
 }
@@ -74,8 +77,9 @@ val ModelHandle::load(const val& config, const Buffer& weights, const val& token
   auto m = model::Model::create(cfg.value(), file.value());
   if (!m) return error_value(m.status());
   if (tok.value()->vocab_size() > cfg->vocab_size)
-    return error_value({Code::kShapeMismatch, "the tokenizer has " + std::to_string(tok.value()->vocab_size()) +
-                                                  " tokens but the model only " + std::to_string(cfg->vocab_size)});
+    return error_value(
+        {Code::kShapeMismatch, "the tokenizer has " + std::to_string(tok.value()->vocab_size()) +
+                                   " tokens but the model only " + std::to_string(cfg->vocab_size)});
   pipeline_ = std::make_unique<model::Pipeline>(std::move(m).value(), std::move(tok).value());
   return ok_value();
 }
@@ -109,7 +113,8 @@ val ModelHandle::runIds(const val& ids_value, const val& opts) {
   std::vector<std::int32_t> ids;
   const double n = ids_value["length"].as<double>();
   if (!(n >= 0 && n <= static_cast<double>(pipeline_->model().max_tokens())))
-    return error_value({Code::kTooLarge, "at most " + std::to_string(pipeline_->model().max_tokens()) + " tokens"});
+    return error_value(
+        {Code::kTooLarge, "at most " + std::to_string(pipeline_->model().max_tokens()) + " tokens"});
   ids = emscripten::convertJSArrayToNumberVector<std::int32_t>(ids_value);
   const model::RunOptions o = run_options(opts);
   model::ForwardOptions fo;

@@ -13,8 +13,8 @@ namespace attnscope::bindings {
 
 class ModelHandle {
  public:
-  // tokenizer: { kind: 'tokenizer.json' | 'gpt2-files' | 'bert-vocab', files: Uint8Array[] , lowercase?: bool }
-  // Returns { ok } or an error value; on error the handle stays empty.
+  // tokenizer: { kind: 'tokenizer.json' | 'gpt2-files' | 'bert-vocab', files: Uint8Array[] , lowercase?: bool
+  // } Returns { ok } or an error value; on error the handle stays empty.
   val load(const val& config, const Buffer& weights, const val& tokenizer);
   // text: UTF-8 bytes (Uint8Array). opts: { hiddenStates, useCache, addSpecialTokens }.
   val run(const std::string& text, const val& opts);

@@ -2,7 +2,14 @@
 // dispose(). The API is the same in the worker (worker.ts).
 import createAttnscopeModule, { type AttnscopeModule, type CoreHandle, type WireResult } from './attnscope.mjs';
 import { AttnscopeError } from './errors.js';
-import type { AttentionInput, AttentionOutput, MemoryStats, MultiHeadInput, MultiHeadOutput } from './types.js';
+import type {
+  AttentionInput,
+  AttentionOutput,
+  AttentionWeightsOutput,
+  MemoryStats,
+  MultiHeadInput,
+  MultiHeadOutput,
+} from './types.js';
 import { attentionWire, multiHeadWire } from './wire.js';
 import { loadModel, type Model, type ModelSources } from './model.js';
 import { probePreset, type PresetOptions } from './presets.js';
@@ -50,16 +57,22 @@ export class Engine {
     return this.#core === null;
   }
 
-  /** Single-head attention: scores, weights and context of q over k and v. */
-  attention(input: AttentionInput): AttentionOutput {
+  /**
+   * Attention of q over k and v: scores, weights and context, for one head or
+   * `shape.heads` independent heads in one call. withScores: false leaves the
+   * raw scores out.
+   */
+  attention(input: AttentionInput & { withScores: false }): AttentionWeightsOutput;
+  attention(input: AttentionInput): AttentionOutput;
+  attention(input: AttentionInput): AttentionOutput | AttentionWeightsOutput {
     const wire = attentionWire(input);
     const r = this.#call((core) => core.attention(wire));
-    return {
-      scores: r.scores as Float32Array,
+    const out: AttentionWeightsOutput = {
       weights: r.weights as Float32Array,
       context: r.context as Float32Array,
-      shape: { t: wire.t as number, s: wire.s as number, dv: wire.dv as number },
+      shape: { heads: wire.heads as number, t: wire.t as number, s: wire.s as number, dv: wire.dv as number },
     };
+    return wire.withScores ? { scores: r.scores as Float32Array, ...out } : out;
   }
 
   /** Multi-head attention with projections, like torch.nn.MultiheadAttention. */

@@ -42,6 +42,12 @@ export interface AttentionShape {
   dk?: number;
   /** Value width; defaults to dk. */
   dv?: number;
+  /**
+   * Independent heads computed in one call (default 1): q [heads, t, d],
+   * k [heads, s, dk], v [heads, s, dv], head after head; general and additive
+   * params stack per head (W [heads*d, dk], W1 [heads*hidden, d], ...).
+   */
+  heads?: number;
 }
 
 export interface AttentionInput {
@@ -55,17 +61,22 @@ export interface AttentionInput {
   mask?: Mask;
   /** softmax(e / temperature); within [1e-6, 1e6]; defaults to 1. */
   temperature?: number;
+  /** Return the raw scores too (default true); false saves their copy out of wasm. */
+  withScores?: boolean;
 }
 
 export interface AttentionOutput {
-  /** e_ij after scoring and scaling; -Infinity where masked. [t, s] */
+  /** e_ij after scoring and scaling; -Infinity where masked. [heads, t, s] */
   scores: Float32Array;
-  /** alpha = softmax(e / temperature); rows sum to 1, or are all 0 when fully masked. [t, s] */
+  /** alpha = softmax(e / temperature); rows sum to 1, or are all 0 when fully masked. [heads, t, s] */
   weights: Float32Array;
-  /** c_i = sum_j alpha_ij v_j. [t, dv] */
+  /** c_i = sum_j alpha_ij v_j. [heads, t, dv] */
   context: Float32Array;
-  shape: { t: number; s: number; dv: number };
+  shape: { heads: number; t: number; s: number; dv: number };
 }
+
+/** What attention() returns when called with withScores: false. */
+export type AttentionWeightsOutput = Omit<AttentionOutput, 'scores'>;
 
 /** Projection weights in torch's Linear layout: W [out, in], y = x W^T + b. */
 export interface MultiHeadWeights {
@@ -124,6 +135,8 @@ export interface MemoryStats {
 
 /** The calls an engine answers, on the main thread or in a worker. */
 export interface AttentionApi {
-  attention(input: AttentionInput): AttentionOutput | Promise<AttentionOutput>;
+  attention(
+    input: AttentionInput,
+  ): AttentionOutput | AttentionWeightsOutput | Promise<AttentionOutput | AttentionWeightsOutput>;
   multiHeadAttention(input: MultiHeadInput): MultiHeadOutput | Promise<MultiHeadOutput>;
 }

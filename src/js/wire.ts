@@ -115,20 +115,25 @@ export function attentionWire(input: AttentionInput): Record<string, unknown> {
   const dq = size(shape.d, 'shape.d');
   const dk = size(shape.dk ?? dq, 'shape.dk');
   const dv = size(shape.dv ?? dk, 'shape.dv');
+  const heads = size(shape.heads ?? 1, 'shape.heads');
   const scoring = scoringOf(i.scoring);
+  const withScores = i.withScores ?? true;
+  if (typeof withScores !== 'boolean') fail('invalid_argument', 'withScores must be a boolean');
   return {
+    heads,
     t,
     s,
     dq,
     dk,
     dv,
     scoring,
-    q: floats(i.q, 'q', t * dq),
-    k: floats(i.k, 'k', s * dk),
-    v: floats(i.v, 'v', s * dv),
+    withScores,
+    q: floats(i.q, 'q', heads * t * dq),
+    k: floats(i.k, 'k', heads * s * dk),
+    v: floats(i.v, 'v', heads * s * dv),
     temperature: temperatureOf(i.temperature),
     ...maskOf(i.mask, s),
-    ...paramsOf(scoring, i.params, 1, dq, dk),
+    ...paramsOf(scoring, i.params, heads, dq, dk),
   };
 }
 

@@ -10,7 +10,14 @@ import { AttnscopeError } from './errors.js';
 import type { ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult } from './model.js';
 import type { PresetOptions } from './presets.js';
 import type { LoadOptions } from './sources.js';
-import type { AttentionInput, AttentionOutput, MemoryStats, MultiHeadInput, MultiHeadOutput } from './types.js';
+import type {
+  AttentionInput,
+  AttentionOutput,
+  AttentionWeightsOutput,
+  MemoryStats,
+  MultiHeadInput,
+  MultiHeadOutput,
+} from './types.js';
 import { ASYNC_OPS, buffersOf, type Op, type Reply, type Request } from './worker-protocol.js';
 
 export { AttnscopeError, type ErrorCode } from './errors.js';
@@ -157,8 +164,10 @@ export class WorkerEngine {
     return engine;
   }
 
-  attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput> {
-    return this.call('attention', input, options) as Promise<AttentionOutput>;
+  attention(input: AttentionInput & { withScores: false }, options?: CallOptions): Promise<AttentionWeightsOutput>;
+  attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput>;
+  attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput | AttentionWeightsOutput> {
+    return this.call('attention', input, options) as Promise<AttentionOutput | AttentionWeightsOutput>;
   }
 
   multiHeadAttention(input: MultiHeadInput, options?: CallOptions): Promise<MultiHeadOutput> {
@@ -172,7 +181,10 @@ export class WorkerEngine {
   /** Loads a model in the worker (sources: bytes, Blobs or URLs; progress reported here). */
   async loadModel(sources: ModelSources, options: LoadOptions = {}): Promise<WorkerModel> {
     const { signal, onProgress } = options;
-    const r = (await this.call('loadModel', { sources }, { signal }, { onProgress })) as { model: number; info: ModelInfo };
+    const r = (await this.call('loadModel', { sources }, { signal }, { onProgress })) as {
+      model: number;
+      info: ModelInfo;
+    };
     this.#models++;
     return new WorkerModel(this, r.model, r.info, this.generation);
   }
@@ -347,7 +359,10 @@ export class WorkerEngine {
       .then((channel) => {
         if (this.#running !== job && !this.#async.has(job.id)) return; // aborted meanwhile
         channel.keepAlive(true);
-        channel.post({ type: 'call', id: job.id, op: job.op, input: job.input }, job.transfer ? buffersOf(job.input) : []);
+        channel.post(
+          { type: 'call', id: job.id, op: job.op, input: job.input },
+          job.transfer ? buffersOf(job.input) : [],
+        );
       })
       .catch((err: unknown) => {
         const wasRunning = this.#running === job;

@@ -114,7 +114,9 @@
       window.__error = stack.indexOf(head) === 0 ? stack : head + '\n' + stack;
     } else window.__result = result;
     window.__done = true;
-    document.getElementById('status').textContent = error ? 'failed: ' + error.message : 'done';
+    // (The script runs from <head>: a fast run may finish before <body> exists.)
+    var status = document.getElementById('status');
+    if (status) status.textContent = error ? 'failed: ' + error.message : 'done';
   }
 
   async function run() {

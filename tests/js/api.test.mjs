@@ -27,7 +27,7 @@ describe('attention', () => {
       const ref = referenceAttention(input);
       assertClose(assert, r.weights, ref.weights, 1e-5, 'weights');
       assertClose(assert, r.context, ref.context, 1e-5, 'context');
-      assert.deepEqual(r.shape, { t: input.shape.t, s: input.shape.s, dv: input.shape.dv });
+      assert.deepEqual(r.shape, { heads: 1, t: input.shape.t, s: input.shape.s, dv: input.shape.dv });
       assert.ok(
         r.weights instanceof Float32Array && r.context instanceof Float32Array && r.scores instanceof Float32Array,
       );
@@ -66,6 +66,58 @@ describe('attention', () => {
     assert.ok(!(a.weights.buffer instanceof SharedArrayBuffer));
     assert.equal(a.weights.byteOffset, 0);
     assert.equal(a.weights.buffer.byteLength, a.weights.byteLength);
+  });
+
+  // Three heads of each scenario in one call equal three single-head calls,
+  // bit for bit (each head runs the same arithmetic).
+  const concat = (arrays) => Float32Array.from(arrays.flatMap((a) => Array.from(a)));
+  for (const [name, make] of SCENARIOS.filter(([n]) => !n.startsWith('mha'))) {
+    test(`${name}: shape.heads = 3 in one call equals three calls`, () => {
+      const inputs = [make(), make(), make()].map((x, _, all) => ({ ...x, mask: all[0].mask }));
+      const params = inputs[0].params && {
+        ...Object.fromEntries(
+          Object.keys(inputs[0].params)
+            .filter((key) => key !== 'hidden')
+            .map((key) => [key, concat(inputs.map((x) => x.params[key]))]),
+        ),
+        ...(inputs[0].params.hidden !== undefined && { hidden: inputs[0].params.hidden }),
+      };
+      const batched = engine.attention({
+        ...inputs[0],
+        q: concat(inputs.map((x) => x.q)),
+        k: concat(inputs.map((x) => x.k)),
+        v: concat(inputs.map((x) => x.v)),
+        shape: { ...inputs[0].shape, heads: 3 },
+        params,
+      });
+      const { t, s, dv } = inputs[0].shape;
+      assert.deepEqual(batched.shape, { heads: 3, t, s, dv });
+      inputs.forEach((input, h) => {
+        const one = engine.attention(input);
+        assert.deepEqual(batched.weights.subarray(h * t * s, (h + 1) * t * s), one.weights, `head ${h} weights`);
+        assert.deepEqual(batched.scores.subarray(h * t * s, (h + 1) * t * s), one.scores, `head ${h} scores`);
+        assert.deepEqual(batched.context.subarray(h * t * dv, (h + 1) * t * dv), one.context, `head ${h} context`);
+      });
+    });
+  }
+
+  test('withScores: false leaves the scores out and nothing else changes', () => {
+    const input = SCENARIOS.find(([n]) => n === 'scaled_dot causal')[1]();
+    const full = engine.attention(input);
+    const lean = engine.attention({ ...input, withScores: false });
+    assert.ok(!('scores' in lean));
+    assert.deepEqual(lean.weights, full.weights);
+    assert.deepEqual(lean.context, full.context);
+    assert.deepEqual(lean.shape, full.shape);
+    expectError(() => engine.attention({ ...input, withScores: 'no' }), 'invalid_argument', /withScores/);
+  });
+
+  test('heads: bad counts and lengths that do not match them are errors', () => {
+    const input = SCENARIOS[0][1]();
+    expectError(() => engine.attention({ ...input, shape: { ...input.shape, heads: 0 } }), 'invalid_argument', /heads/);
+    expectError(() => engine.attention({ ...input, shape: { ...input.shape, heads: 2 } }), 'shape_mismatch', /q has/);
+    expectError(() => engine.attention({ ...input, shape: { ...input.shape, heads: 1e6 } }), 'shape_mismatch', /q has/);
+    assert.ok(engine.attention(input).weights.length > 0);
   });
 
   test('inputs are left untouched', () => {
