@@ -301,6 +301,18 @@ export async function multiHeadCase(libs, { T, d, heads }) {
       async setup() {
         const engine = await eng.createEngine();
         let r;
+        // Like the runtimes' sessions, the weights go in once: a layer (a
+        // --baseline build without layers copies them in on every call).
+        if (typeof engine.multiHeadLayer === 'function') {
+          const layer = engine.multiHeadLayer({ shape: { dModel: D, heads }, weights: { wq, wk, wv, wo } });
+          return {
+            run() {
+              r = layer.run({ query: x, shape: { t: T } });
+            },
+            outputs: () => ({ weights: r.weights, output: r.output }),
+            dispose: () => (layer.dispose(), engine.dispose()),
+          };
+        }
         return {
           run() {
             r = engine.multiHeadAttention({

@@ -171,32 +171,23 @@ Result<AttentionResult> attention(const MatrixRef& q, const MatrixRef& k, const 
   return out;
 }
 
-Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const MatrixRef& key,
-                                             const MatrixRef& value, const MultiHeadParams& p,
-                                             const AttentionOptions& options) {
-  using kernels::gemm;
-  using kernels::Transpose;
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(query, "query", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(key, "key", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(value, "value", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::rows(value, "value", key.rows));
-  ATTNSCOPE_RETURN_IF_ERROR(check_temperature(options.temperature));
+Status check_multi_head(const MultiHeadParams& p, std::size_t d_query, std::size_t d_key, std::size_t d_value,
+                        const AttentionOptions& options) {
   if (p.heads == 0 || p.heads > limits::kMaxHeads)
     return Status(Code::kInvalidArgument, "heads must be within [1, " + std::to_string(limits::kMaxHeads) +
                                               "], got " + std::to_string(p.heads));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wq, "Wq", kMaxDim, kMaxDim));
-  const std::size_t D = p.wq.rows, H = p.heads, T = query.rows, S = key.rows;
+  const std::size_t D = p.wq.rows, H = p.heads;
   if (D % H != 0)
     return Status(Code::kShapeMismatch,
                   std::to_string(H) + " heads do not divide the model width " + std::to_string(D));
-  const std::size_t dh = D / H;
-  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wq, "Wq", query.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wq, "Wq", d_query));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wk, "Wk", kMaxDim, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::rows(p.wk, "Wk", D));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wk, "Wk", key.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wk, "Wk", d_key));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wv, "Wv", kMaxDim, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::rows(p.wv, "Wv", D));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wv, "Wv", value.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wv, "Wv", d_value));
   ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(p.wo, "Wo", kMaxDim, kMaxDim));
   ATTNSCOPE_RETURN_IF_ERROR(validate::rows(p.wo, "Wo", D));
   ATTNSCOPE_RETURN_IF_ERROR(validate::cols(p.wo, "Wo", D));
@@ -204,7 +195,30 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
       {&p.bq, "bq"}, {&p.bk, "bk"}, {&p.bv, "bv"}, {&p.bo, "bo"}};
   for (const auto& [b, name] : biases)
     if (!b->empty()) ATTNSCOPE_RETURN_IF_ERROR(validate::vector(*b, name, D));
-  ATTNSCOPE_RETURN_IF_ERROR(check_scoring(options, H, dh, dh));
+  return check_scoring(options, H, D / H, D / H);
+}
+
+Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const MatrixRef& key,
+                                             const MatrixRef& value, const MultiHeadParams& p,
+                                             const AttentionOptions& options) {
+  ATTNSCOPE_RETURN_IF_ERROR(check_multi_head(p, query.cols, key.cols, value.cols, options));
+  return run_multi_head(query, key, value, p, options);
+}
+
+Result<MultiHeadResult> run_multi_head(const MatrixRef& query, const MatrixRef& key, const MatrixRef& value,
+                                       const MultiHeadParams& p, const AttentionOptions& options) {
+  using kernels::gemm;
+  using kernels::Transpose;
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(query, "query", kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(key, "key", kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(value, "value", kMaxSequence, kMaxDim));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::rows(value, "value", key.rows));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(query, "query", p.wq.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(key, "key", p.wk.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(validate::cols(value, "value", p.wv.cols));
+  ATTNSCOPE_RETURN_IF_ERROR(check_temperature(options.temperature));
+  const std::size_t D = p.wq.rows, H = p.heads, T = query.rows, S = key.rows;
+  const std::size_t dh = D / H;
   ATTNSCOPE_RETURN_IF_ERROR(validate::elements(H, T, S, "the per-head weights"));
   ATTNSCOPE_RETURN_IF_ERROR(validate::elements(std::max(T, S), D, 3, "the projections"));
 

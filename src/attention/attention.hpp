@@ -33,4 +33,14 @@ Result<MultiHeadResult> multi_head_attention(const MatrixRef& query, const Matri
                                              const MatrixRef& value, const MultiHeadParams& params,
                                              const AttentionOptions& options = {});
 
+// multi_head_attention in two steps, for a layer that runs many inputs through
+// one set of weights: check_multi_head validates the parameters and the
+// scoring parameters once (query/key/value widths d_query, d_key, d_value);
+// run_multi_head then validates only the inputs, mask and temperature.
+// `params` must have passed check_multi_head, unchanged since.
+Status check_multi_head(const MultiHeadParams& params, std::size_t d_query, std::size_t d_key,
+                        std::size_t d_value, const AttentionOptions& options);
+Result<MultiHeadResult> run_multi_head(const MatrixRef& query, const MatrixRef& key, const MatrixRef& value,
+                                       const MultiHeadParams& params, const AttentionOptions& options);
+
 }  // namespace attnscope

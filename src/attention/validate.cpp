@@ -3,10 +3,12 @@
 #include <cmath>
 
 #include "core/limits.hpp"
+#include "kernels/convert.hpp"
 
 namespace attnscope::validate {
 
 Status finite(const float* data, std::size_t n, const char* name) {
+  if (kernels::all_finite(data, n)) return Status::ok();  // (SIMD; the loop below finds where)
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(data[i]))
       return {Code::kNonFinite, std::string(name) + " has a non-finite value (" + std::to_string(data[i]) +
@@ -25,12 +27,14 @@ Status matrix(const MatrixRef& m, const char* name, std::size_t max_rows, std::s
   if (m.data == nullptr) return {Code::kInvalidArgument, std::string(name) + " has no data"};
   if (m.stride < m.cols)
     return {Code::kInvalidArgument, std::string(name) + " has a row stride below its width"};
-  for (std::size_t i = 0; i < m.rows; ++i)
+  for (std::size_t i = 0; i < m.rows; ++i) {
+    if (kernels::all_finite(m.row(i), m.cols)) continue;  // (SIMD; the loop below finds where)
     for (std::size_t j = 0; j < m.cols; ++j)
       if (!std::isfinite(m.row(i)[j]))
         return {Code::kNonFinite, std::string(name) + " has a non-finite value (" +
                                       std::to_string(m.row(i)[j]) + ") at [" + std::to_string(i) + ", " +
                                       std::to_string(j) + "]"};
+  }
   return Status::ok();
 }
 

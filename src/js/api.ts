@@ -7,7 +7,18 @@ export { AttnscopeError, type ErrorCode } from './errors.js';
 export type { WasmSource } from './loader.js';
 export type * from './types.js';
 export { Model } from './model.js';
-export type { HeadInspection, ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult, Token, TokenizerSource } from './model.js';
+export { MultiHeadLayer } from './layer.js';
+export type { LayerShape } from './wire.js';
+export type {
+  HeadInspection,
+  ModelInfo,
+  ModelOutput,
+  ModelSources,
+  RunOptions,
+  RunResult,
+  Token,
+  TokenizerSource,
+} from './model.js';
 export type { LoadOptions, Progress, Source } from './sources.js';
 export { PRESETS, presetUrls, type Preset, type PresetOptions } from './presets.js';
 

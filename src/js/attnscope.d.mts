@@ -12,7 +12,12 @@ export type WireResult = WireOk | WireError;
 
 export interface CoreHandle {
   attention(opts: Record<string, unknown>): WireResult;
-  multiHeadAttention(opts: Record<string, unknown>): WireResult;
+  delete(): void;
+}
+
+export interface LayerHandle {
+  load(spec: Record<string, unknown>): WireResult;
+  run(opts: Record<string, unknown>): WireResult;
   delete(): void;
 }
 
@@ -36,6 +41,7 @@ export interface AttnscopeModule {
   Core: new () => CoreHandle;
   Buffer: new (size: number) => BufferHandle;
   Model: new () => ModelHandle;
+  Layer: new () => LayerHandle;
   heapUsed(): number;
   heapSize(): number;
   simdArch(): string;

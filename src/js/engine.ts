@@ -8,9 +8,11 @@ import type {
   AttentionWeightsOutput,
   MemoryStats,
   MultiHeadInput,
+  MultiHeadLayerSpec,
   MultiHeadOutput,
 } from './types.js';
-import { attentionWire, multiHeadWire } from './wire.js';
+import { attentionWire, splitMultiHead } from './wire.js';
+import { MultiHeadLayer } from './layer.js';
 import { loadModel, type Model, type ModelSources } from './model.js';
 import { probePreset, type PresetOptions } from './presets.js';
 import type { LoadOptions } from './sources.js';
@@ -77,18 +79,22 @@ export class Engine {
 
   /** Multi-head attention with projections, like torch.nn.MultiheadAttention. */
   multiHeadAttention(input: MultiHeadInput): MultiHeadOutput {
-    const wire = multiHeadWire(input);
-    const r = this.#call((core) => core.multiHeadAttention(wire));
-    return {
-      weights: r.weights as Float32Array,
-      output: r.output as Float32Array,
-      shape: {
-        heads: wire.heads as number,
-        t: wire.t as number,
-        s: wire.s as number,
-        dModel: wire.dModel as number,
-      },
-    };
+    const { spec, run } = splitMultiHead(input);
+    const layer = this.multiHeadLayer(spec);
+    try {
+      return layer.run(run);
+    } finally {
+      layer.dispose();
+    }
+  }
+
+  /**
+   * A multi-head attention layer whose weights stay in wasm memory: each
+   * run() copies only its inputs in and its results out. dispose() frees it.
+   */
+  multiHeadLayer(spec: MultiHeadLayerSpec): MultiHeadLayer {
+    const [module] = this.#live();
+    return new MultiHeadLayer(module, spec);
   }
 
   /**

@@ -12,8 +12,18 @@ export interface Preset {
 }
 
 export const PRESETS: Readonly<Record<string, Preset>> = {
-  gpt2: { name: 'gpt2', repo: 'openai-community/gpt2', description: 'GPT-2 small: 12 layers x 12 heads, 124M parameters', approximateBytes: 548_105_171 },
-  distilgpt2: { name: 'distilgpt2', repo: 'distilbert/distilgpt2', description: 'DistilGPT-2: 6 layers x 12 heads, 82M parameters', approximateBytes: 352_824_413 },
+  gpt2: {
+    name: 'gpt2',
+    repo: 'openai-community/gpt2',
+    description: 'GPT-2 small: 12 layers x 12 heads, 124M parameters',
+    approximateBytes: 548_105_171,
+  },
+  distilgpt2: {
+    name: 'distilgpt2',
+    repo: 'distilbert/distilgpt2',
+    description: 'DistilGPT-2: 6 layers x 12 heads, 82M parameters',
+    approximateBytes: 352_824_413,
+  },
   'bert-base-uncased': {
     name: 'bert-base-uncased',
     repo: 'google-bert/bert-base-uncased',
@@ -33,10 +43,16 @@ export interface PresetOptions {
 /** The files of a preset (or any repository id "owner/name") as URLs. */
 export function presetUrls(nameOrRepo: string, options: PresetOptions = {}): ModelSources & { base: string } {
   const repo = PRESETS[nameOrRepo]?.repo ?? nameOrRepo;
-  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo)) throw new AttnscopeError('invalid_argument', `"${nameOrRepo}" is not a preset or a repository id`);
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo))
+    throw new AttnscopeError('invalid_argument', `"${nameOrRepo}" is not a preset or a repository id`);
   const root = (options.baseUrl ?? 'https://huggingface.co').replace(/\/+$/, '');
   const base = `${root}/${repo}/resolve/${encodeURIComponent(options.revision ?? 'main')}/`;
-  return { base, config: base + 'config.json', weights: base + 'model.safetensors', tokenizer: base + 'tokenizer.json' };
+  return {
+    base,
+    config: base + 'config.json',
+    weights: base + 'model.safetensors',
+    tokenizer: base + 'tokenizer.json',
+  };
 }
 
 async function head(url: string, signal?: AbortSignal): Promise<Response | null> {
@@ -52,7 +68,10 @@ async function head(url: string, signal?: AbortSignal): Promise<Response | null>
  * Checks a repository before downloading: the exact size of its
  * model.safetensors, or a clear error when it ships only PyTorch's .bin.
  */
-export async function probePreset(nameOrRepo: string, options: PresetOptions = {}): Promise<{ sources: ModelSources; bytes?: number }> {
+export async function probePreset(
+  nameOrRepo: string,
+  options: PresetOptions = {},
+): Promise<{ sources: ModelSources; bytes?: number }> {
   const urls = presetUrls(nameOrRepo, options);
   const r = await head(urls.weights as string, options.signal);
   if (r?.ok) {

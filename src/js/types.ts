@@ -118,6 +118,27 @@ export interface MultiHeadInput {
   temperature?: number;
 }
 
+/** A multi-head attention layer's fixed part: its widths, weights and scoring. */
+export interface MultiHeadLayerSpec {
+  shape: Omit<MultiHeadShape, 't' | 's'>;
+  weights: MultiHeadWeights;
+  scoring?: Scoring;
+  params?: ScoringParams;
+}
+
+/** One run of a layer: the inputs, their lengths, the mask and temperature. */
+export interface MultiHeadRunInput {
+  query: FloatData; // [t, dIn]
+  /** Defaults to query (self-attention). [s, dKeyIn] */
+  key?: FloatData;
+  /** Defaults to key. [s, dValueIn] */
+  value?: FloatData;
+  /** s defaults to t. */
+  shape: { t: number; s?: number };
+  mask?: Mask;
+  temperature?: number;
+}
+
 export interface MultiHeadOutput {
   /** Per-head attention weights. [heads, t, s] */
   weights: Float32Array;

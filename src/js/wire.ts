@@ -2,7 +2,14 @@
 // (src/bindings/embind.cpp), checking every type first: C++ must never see a
 // value of the wrong type, and a wrong length must fail before any copy.
 import { AttnscopeError } from './errors.js';
-import type { AttentionInput, FloatData, Mask, MultiHeadInput, ScoringParams } from './types.js';
+import type {
+  AttentionInput,
+  Mask,
+  MultiHeadInput,
+  MultiHeadLayerSpec,
+  MultiHeadRunInput,
+  ScoringParams,
+} from './types.js';
 
 const SCORINGS = new Set(['dot', 'scaled_dot', 'general', 'additive']);
 
@@ -137,36 +144,31 @@ export function attentionWire(input: AttentionInput): Record<string, unknown> {
   };
 }
 
-export function multiHeadWire(input: MultiHeadInput): Record<string, unknown> {
-  const i = objectOf(input, 'the input') as unknown as MultiHeadInput;
-  const shape = objectOf(i.shape, 'shape');
-  const w = objectOf(i.weights, 'weights') as unknown as MultiHeadInput['weights'];
-  const t = size(shape.t, 'shape.t');
-  const s = size(shape.s ?? t, 'shape.s');
-  const dModel = size(shape.dModel, 'shape.dModel');
-  const heads = size(shape.heads, 'shape.heads');
+/** The widths a layer was built with (what a run's inputs are checked against). */
+export interface LayerShape {
+  dIn: number;
+  dKeyIn: number;
+  dValueIn: number;
+  dModel: number;
+  heads: number;
+}
+
+export function layerSpecWire(spec: MultiHeadLayerSpec): { wire: Record<string, unknown>; shape: LayerShape } {
+  const i = objectOf(spec, 'the layer spec') as unknown as MultiHeadLayerSpec;
+  const sh = objectOf(i.shape, 'shape');
+  const w = objectOf(i.weights, 'weights') as unknown as MultiHeadLayerSpec['weights'];
+  const dModel = size(sh.dModel, 'shape.dModel');
+  const heads = size(sh.heads, 'shape.heads');
   if (dModel % heads !== 0) fail('shape_mismatch', `${heads} heads do not divide the model width ${dModel}`);
-  const dIn = size(shape.dIn ?? dModel, 'shape.dIn');
-  const dKeyIn = size(shape.dKeyIn ?? dIn, 'shape.dKeyIn');
-  const dValueIn = size(shape.dValueIn ?? dKeyIn, 'shape.dValueIn');
+  const dIn = size(sh.dIn ?? dModel, 'shape.dIn');
+  const dKeyIn = size(sh.dKeyIn ?? dIn, 'shape.dKeyIn');
+  const dValueIn = size(sh.dValueIn ?? dKeyIn, 'shape.dValueIn');
   const scoring = scoringOf(i.scoring);
-  const key: FloatData | undefined = i.key ?? (s === t && dKeyIn === dIn ? i.query : undefined);
-  const value: FloatData | undefined = i.value ?? (dValueIn === dKeyIn ? key : undefined);
-  if (key === undefined || value === undefined)
-    fail('invalid_argument', 'key and value are required unless they have the shape of query (self-attention)');
   const dh = dModel / heads;
-  return {
-    t,
-    s,
-    dIn,
-    dKeyIn,
-    dValueIn,
-    dModel,
-    heads,
+  const shape = { dIn, dKeyIn, dValueIn, dModel, heads };
+  const wire = {
+    ...shape,
     scoring,
-    query: floats(i.query, 'query', t * dIn),
-    key: floats(key, 'key', s * dKeyIn),
-    value: floats(value, 'value', s * dValueIn),
     wq: floats(w.wq, 'weights.wq', dModel * dIn),
     wk: floats(w.wk, 'weights.wk', dModel * dKeyIn),
     wv: floats(w.wv, 'weights.wv', dModel * dValueIn),
@@ -175,8 +177,45 @@ export function multiHeadWire(input: MultiHeadInput): Record<string, unknown> {
     bk: optionalFloats(w.bk, 'weights.bk', dModel),
     bv: optionalFloats(w.bv, 'weights.bv', dModel),
     bo: optionalFloats(w.bo, 'weights.bo', dModel),
+    ...paramsOf(scoring, i.params, heads, dh, dh),
+  };
+  return { wire, shape };
+}
+
+/**
+ * A run of a layer of `shape`. Key and value that are the query (resp. the
+ * key) are sent once: the bindings fall back to it, saving two copies.
+ */
+export function layerRunWire(input: MultiHeadRunInput, shape: LayerShape): Record<string, unknown> {
+  const i = objectOf(input, 'the input') as unknown as MultiHeadRunInput;
+  const sh = objectOf(i.shape, 'shape');
+  const t = size(sh.t, 'shape.t');
+  const s = size(sh.s ?? t, 'shape.s');
+  const { dIn, dKeyIn, dValueIn } = shape;
+  const query = floats(i.query, 'query', t * dIn);
+  const keyIsQuery = i.key === undefined || i.key === null || i.key === i.query;
+  if (keyIsQuery && (s !== t || dKeyIn !== dIn))
+    fail('invalid_argument', 'key and value are required unless they have the shape of query (self-attention)');
+  const valueIsKey = i.value === undefined || i.value === null || i.value === (keyIsQuery ? i.query : i.key);
+  if (valueIsKey && dValueIn !== dKeyIn) fail('invalid_argument', 'value is required unless it has the shape of key');
+  return {
+    t,
+    s,
+    query,
+    key: keyIsQuery ? undefined : floats(i.key, 'key', s * dKeyIn),
+    value: valueIsKey ? undefined : floats(i.value, 'value', s * dValueIn),
     temperature: temperatureOf(i.temperature),
     ...maskOf(i.mask, s),
-    ...paramsOf(scoring, i.params, heads, dh, dh),
+  };
+}
+
+/** multiHeadAttention's one-shot input as a layer spec and a run. */
+export function splitMultiHead(input: MultiHeadInput): { spec: MultiHeadLayerSpec; run: MultiHeadRunInput } {
+  const i = objectOf(input, 'the input') as unknown as MultiHeadInput;
+  const sh = objectOf(i.shape, 'shape') as unknown as MultiHeadInput['shape'];
+  const { t, s, ...widths } = sh;
+  return {
+    spec: { shape: widths, weights: i.weights, scoring: i.scoring, params: i.params },
+    run: { query: i.query, key: i.key, value: i.value, shape: { t, s }, mask: i.mask, temperature: i.temperature },
   };
 }

@@ -5,6 +5,7 @@
 import { createEngine, type Engine } from './index.js';
 import { AttnscopeError } from './errors.js';
 import type { Model } from './model.js';
+import type { MultiHeadLayer } from './layer.js';
 import { buffersOf, type Reply, type Request } from './worker-protocol.js';
 
 interface Port {
@@ -49,6 +50,15 @@ function modelOf(input: { model?: unknown }): Model {
   return m;
 }
 
+const layers = new Map<number, MultiHeadLayer>();
+let nextLayer = 1;
+
+function layerOf(input: { layer?: unknown }): MultiHeadLayer {
+  const l = layers.get(input?.layer as number);
+  if (!l) throw new AttnscopeError('disposed', 'this layer has been disposed');
+  return l;
+}
+
 async function call(id: number, op: string, input: any): Promise<unknown> {
   const e = engine!;
   switch (op) {
@@ -56,6 +66,18 @@ async function call(id: number, op: string, input: any): Promise<unknown> {
       return e.attention(input);
     case 'multiHeadAttention':
       return e.multiHeadAttention(input);
+    case 'createLayer': {
+      const layer = e.multiHeadLayer(input.spec);
+      const handle = nextLayer++;
+      layers.set(handle, layer);
+      return { layer: handle, shape: { ...layer.shape } };
+    }
+    case 'runLayer':
+      return layerOf(input).run(input.input);
+    case 'disposeLayer':
+      layers.get(input?.layer)?.dispose();
+      layers.delete(input?.layer);
+      return undefined;
     case 'memory':
       return e.memory();
     case 'run':
@@ -79,7 +101,8 @@ async function call(id: number, op: string, input: any): Promise<unknown> {
           onProgress: (progress: unknown) => p.postMessage({ type: 'progress', id, progress }),
           onSize: (bytes: number | undefined) => p.postMessage({ type: 'size', id, bytes }),
         };
-        const model = op === 'loadModel' ? await e.loadModel(input.sources, options) : await e.loadPreset(input.name, options);
+        const model =
+          op === 'loadModel' ? await e.loadModel(input.sources, options) : await e.loadPreset(input.name, options);
         const handle = nextModel++;
         models.set(handle, model);
         return { model: handle, info: model.info };

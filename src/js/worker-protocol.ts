@@ -1,7 +1,17 @@
 // Messages between WorkerEngine (worker.ts) and the worker (worker-main.ts).
 
 /** Synchronous compute in the worker: one at a time, in order. */
-export type ComputeOp = 'attention' | 'multiHeadAttention' | 'memory' | 'run' | 'runIds' | 'clearCache' | 'disposeModel';
+export type ComputeOp =
+  | 'attention'
+  | 'multiHeadAttention'
+  | 'createLayer'
+  | 'runLayer'
+  | 'disposeLayer'
+  | 'memory'
+  | 'run'
+  | 'runIds'
+  | 'clearCache'
+  | 'disposeModel';
 /** Asynchronous work (downloads): runs alongside compute, cancellable in place. */
 export type AsyncOp = 'loadModel' | 'loadPreset';
 export type Op = ComputeOp | AsyncOp;

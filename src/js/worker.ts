@@ -16,8 +16,11 @@ import type {
   AttentionWeightsOutput,
   MemoryStats,
   MultiHeadInput,
+  MultiHeadLayerSpec,
   MultiHeadOutput,
+  MultiHeadRunInput,
 } from './types.js';
+import type { LayerShape } from './wire.js';
 import { ASYNC_OPS, buffersOf, type Op, type Reply, type Request } from './worker-protocol.js';
 
 export { AttnscopeError, type ErrorCode } from './errors.js';
@@ -85,53 +88,79 @@ async function spawn(url: URL, onReply: (r: Reply) => void, onCrash: (message: s
   };
 }
 
-/** A model living in the worker. */
-export class WorkerModel {
-  readonly info: ModelInfo;
+/** Something living in the worker (a model, a layer), addressed by a handle. */
+abstract class WorkerObject {
   readonly #engine: WorkerEngine;
   readonly #handle: number;
   readonly #generation: number;
+  readonly #kind: 'model' | 'layer';
   #disposed = false;
 
-  /** @internal Use WorkerEngine.loadModel. */
-  constructor(engine: WorkerEngine, handle: number, info: ModelInfo, generation: number) {
+  constructor(engine: WorkerEngine, handle: number, generation: number, kind: 'model' | 'layer') {
     this.#engine = engine;
     this.#handle = handle;
-    this.info = info;
     this.#generation = generation;
+    this.#kind = kind;
     const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
     if (disposeSymbol) (this as unknown as Record<symbol, () => void>)[disposeSymbol] = () => this.dispose();
-  }
-
-  run(text: string, options: RunOptions & CallOptions = {}): Promise<RunResult> {
-    const { signal, transfer, ...run } = options;
-    return this.#call('run', { text, options: run }, { signal, transfer }) as Promise<RunResult>;
-  }
-
-  runIds(ids: ArrayLike<number>, options: RunOptions & CallOptions = {}): Promise<ModelOutput> {
-    const { signal, transfer, ...run } = options;
-    return this.#call('runIds', { ids: Array.from(ids), options: run }, { signal, transfer }) as Promise<ModelOutput>;
-  }
-
-  clearCache(): Promise<void> {
-    return this.#call('clearCache', {}) as Promise<void>;
   }
 
   get disposed(): boolean {
     return this.#disposed || this.#engine.generation !== this.#generation;
   }
 
-  /** Frees the model in the worker. Idempotent. */
+  /** Frees it in the worker. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.#disposed = true;
-    this.#engine.modelDisposed();
-    void this.#engine.call('disposeModel', { model: this.#handle }).catch(() => {});
+    this.#engine.objectDisposed();
+    const op = this.#kind === 'model' ? 'disposeModel' : 'disposeLayer';
+    void this.#engine.call(op, { [this.#kind]: this.#handle }).catch(() => {});
   }
 
-  #call(op: Op, input: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
-    if (this.disposed) return Promise.reject(new AttnscopeError('disposed', 'this model has been disposed'));
-    return this.#engine.call(op, { ...input, model: this.#handle }, options);
+  protected send(op: Op, input: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
+    if (this.disposed) return Promise.reject(new AttnscopeError('disposed', `this ${this.#kind} has been disposed`));
+    return this.#engine.call(op, { ...input, [this.#kind]: this.#handle }, options);
+  }
+}
+
+/** A model living in the worker. */
+export class WorkerModel extends WorkerObject {
+  readonly info: ModelInfo;
+
+  /** @internal Use WorkerEngine.loadModel. */
+  constructor(engine: WorkerEngine, handle: number, info: ModelInfo, generation: number) {
+    super(engine, handle, generation, 'model');
+    this.info = info;
+  }
+
+  run(text: string, options: RunOptions & CallOptions = {}): Promise<RunResult> {
+    const { signal, transfer, ...run } = options;
+    return this.send('run', { text, options: run }, { signal, transfer }) as Promise<RunResult>;
+  }
+
+  runIds(ids: ArrayLike<number>, options: RunOptions & CallOptions = {}): Promise<ModelOutput> {
+    const { signal, transfer, ...run } = options;
+    return this.send('runIds', { ids: Array.from(ids), options: run }, { signal, transfer }) as Promise<ModelOutput>;
+  }
+
+  clearCache(): Promise<void> {
+    return this.send('clearCache', {}) as Promise<void>;
+  }
+}
+
+/** A multi-head attention layer living in the worker: weights sent once, runs send only inputs. */
+export class WorkerMultiHeadLayer extends WorkerObject {
+  readonly shape: Readonly<LayerShape>;
+
+  /** @internal Use WorkerEngine.multiHeadLayer. */
+  constructor(engine: WorkerEngine, handle: number, shape: LayerShape, generation: number) {
+    super(engine, handle, generation, 'layer');
+    this.shape = Object.freeze(shape);
+  }
+
+  run(input: MultiHeadRunInput, options: CallOptions = {}): Promise<MultiHeadOutput> {
+    return this.send('runLayer', { input }, options) as Promise<MultiHeadOutput>;
   }
 }
 
@@ -172,6 +201,13 @@ export class WorkerEngine {
 
   multiHeadAttention(input: MultiHeadInput, options?: CallOptions): Promise<MultiHeadOutput> {
     return this.call('multiHeadAttention', input, options) as Promise<MultiHeadOutput>;
+  }
+
+  /** A multi-head attention layer in the worker; its weights are sent (and copied into wasm) once. */
+  async multiHeadLayer(spec: MultiHeadLayerSpec, options: CallOptions = {}): Promise<WorkerMultiHeadLayer> {
+    const r = (await this.call('createLayer', { spec }, options)) as { layer: number; shape: LayerShape };
+    this.#models++;
+    return new WorkerMultiHeadLayer(this, r.layer, r.shape, this.generation);
   }
 
   memory(): Promise<MemoryStats> {
@@ -222,7 +258,7 @@ export class WorkerEngine {
   }
 
   /** @internal */
-  modelDisposed(): void {
+  objectDisposed(): void {
     this.#models = Math.max(0, this.#models - 1);
   }
 

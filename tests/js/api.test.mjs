@@ -168,6 +168,96 @@ describe('multiHeadAttention', () => {
   });
 });
 
+describe('multiHeadLayer', () => {
+  const mhaScenarios = SCENARIOS.filter(([n]) => n.startsWith('mha'));
+
+  for (const [name, make] of mhaScenarios) {
+    test(`${name}: a layer's runs equal multiHeadAttention, bit for bit, run after run`, () => {
+      const input = make();
+      const { t, s, ...widths } = input.shape;
+      const layer = engine.multiHeadLayer({
+        shape: widths,
+        weights: input.weights,
+        scoring: input.scoring,
+        params: input.params,
+      });
+      try {
+        assert.deepEqual(layer.shape.heads, input.shape.heads);
+        const want = engine.multiHeadAttention(input);
+        const run = { ...input, shape: { t, s } };
+        for (let i = 0; i < 3; i++) {
+          const got = layer.run(run);
+          assert.deepEqual(got.weights, want.weights);
+          assert.deepEqual(got.output, want.output);
+          assert.deepEqual(got.shape, want.shape);
+        }
+      } finally {
+        layer.dispose();
+      }
+    });
+  }
+
+  test('one layer serves inputs of different lengths; key and value default to the query', () => {
+    const base = mhaScenarios.find(([n]) => n === 'mha self causal')[1]();
+    const { dModel, heads, dIn } = base.shape;
+    const layer = engine.multiHeadLayer({ shape: { dModel, heads, dIn }, weights: base.weights });
+    for (const t of [1, 4, 13]) {
+      const x = randomFloats(t * (dIn ?? dModel), t);
+      const a = layer.run({ query: x, shape: { t }, mask: { causal: true } });
+      const b = layer.run({ query: x, key: x, value: x, shape: { t, s: t }, mask: { causal: true } });
+      const c = engine.multiHeadAttention({
+        query: x,
+        shape: { t, dModel, heads, dIn },
+        weights: base.weights,
+        mask: { causal: true },
+      });
+      assert.deepEqual(a.weights, b.weights);
+      assert.deepEqual(a.output, c.output);
+      assert.equal(a.weights.length, heads * t * t);
+    }
+    layer.dispose();
+    layer.dispose(); // idempotent
+    assert.ok(layer.disposed);
+    expectError(() => layer.run({ query: new Float32Array(dIn ?? dModel), shape: { t: 1 } }), 'disposed');
+  });
+
+  test('bad specs and runs are typed errors (weights checked once, when the layer is made); the layer keeps working', () => {
+    const base = mhaScenarios.find(([n]) => n === 'mha self causal')[1]();
+    const { dModel, heads } = base.shape;
+    const dIn = base.shape.dIn ?? dModel;
+    expectError(
+      () => engine.multiHeadLayer({ shape: { dModel, heads: heads + 1, dIn }, weights: base.weights }),
+      'shape_mismatch',
+      /heads/,
+    );
+    expectError(
+      () => engine.multiHeadLayer({ shape: { dModel, heads, dIn }, weights: { ...base.weights, wo: [1, 2] } }),
+      'shape_mismatch',
+      /weights.wo/,
+    );
+    const bad = Float32Array.from(base.weights.wq);
+    bad[3] = NaN;
+    // The weights are checked once, when the layer is made.
+    expectError(
+      () => engine.multiHeadLayer({ shape: { dModel, heads, dIn }, weights: { ...base.weights, wq: bad } }),
+      'non_finite',
+      /Wq/,
+    );
+    const layer = engine.multiHeadLayer({ shape: { dModel, heads, dIn }, weights: base.weights });
+    expectError(() => layer.run({ query: new Float32Array(3), shape: { t: 2 } }), 'shape_mismatch', /query/);
+    expectError(
+      () => layer.run({ query: new Float32Array(2 * dIn), shape: { t: 2, s: 3 } }),
+      'invalid_argument',
+      /key/,
+    );
+    const x = new Float32Array(2 * dIn);
+    x[1] = Infinity;
+    expectError(() => layer.run({ query: x, shape: { t: 2 } }), 'non_finite');
+    assert.equal(layer.run({ query: new Float32Array(2 * dIn), shape: { t: 2 } }).output.length, 2 * dModel);
+    layer.dispose();
+  });
+});
+
 describe('errors', () => {
   const good = () => SCENARIOS[0][1]();
 

@@ -22,24 +22,39 @@ test('10,000 mixed calls leave the wasm heap where it started', () => {
         s = sizes[(i * 7) % sizes.length],
         d = sizes[(i * 3) % 4] + 1;
       try {
-        if (i % 10 === 9) {
+        if (i % 20 === 19) {
+          // A layer: built, run twice (the second run may fail on a NaN), freed.
+          const input = multiHeadInput(t % 9 || 1, s % 9 || 1, 8, 2, i);
+          const { t: tt, s: ss, ...widths } = input.shape;
+          const layer = engine.multiHeadLayer({ shape: widths, weights: input.weights });
+          try {
+            layer.run({ ...input, shape: { t: tt, s: ss } });
+            const query = Float32Array.from(input.query);
+            if (i % 40 === 39) query[0] = NaN;
+            layer.run({ ...input, query, shape: { t: tt, s: ss } });
+          } finally {
+            layer.dispose();
+          }
+        } else if (i % 10 === 9) {
           engine.multiHeadAttention(multiHeadInput(t % 9 || 1, s % 9 || 1, 8, 2, i));
         } else {
           const scoring = ['dot', 'scaled_dot', 'general', 'additive'][i % 4];
           const bad = i % 13 === 0; // a NaN: fails after the inputs were copied in
-          const q = randomFloats(t * d, i);
+          const h = i % 3 === 0 ? 2 : 1; // two heads in one call, now and then
+          const q = randomFloats(h * t * d, i);
           if (bad) q[q.length - 1] = NaN;
           engine.attention({
             q,
-            k: randomFloats(s * d, i + 1),
-            v: randomFloats(s * d, i + 2),
-            shape: { t, s, d },
+            k: randomFloats(h * s * d, i + 1),
+            v: randomFloats(h * s * d, i + 2),
+            shape: { t, s, d, heads: h },
             scoring,
+            withScores: i % 4 !== 1,
             params: {
-              W: randomFloats(d * d, i + 3),
-              W1: randomFloats(2 * d, i),
-              W2: randomFloats(2 * d, i + 1),
-              v: randomFloats(2, i),
+              W: randomFloats(h * d * d, i + 3),
+              W1: randomFloats(h * 2 * d, i),
+              W2: randomFloats(h * 2 * d, i + 1),
+              v: randomFloats(h * 2, i),
             },
             mask: { causal: i % 2 === 0, keyPadding: i % 5 === 0 ? new Array(s).fill(0) : undefined },
           });

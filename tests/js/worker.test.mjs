@@ -30,6 +30,33 @@ test('errors come back as AttnscopeError and the worker keeps going', async () =
   assert.equal((await worker.attention(input)).weights.length, 35);
 });
 
+test('a layer in the worker: same bits as the main thread, gone after dispose', async () => {
+  const input = SCENARIOS.find(([n]) => n === 'mha cross')[1]();
+  const { t, s, ...widths } = input.shape;
+  const spec = { shape: widths, weights: input.weights, scoring: input.scoring, params: input.params };
+  const local = await createEngine();
+  const want = local.multiHeadAttention(input);
+  local.dispose();
+  const layer = await worker.multiHeadLayer(spec);
+  assert.equal(layer.shape.heads, input.shape.heads);
+  for (let i = 0; i < 2; i++) {
+    const got = await layer.run({ ...input, shape: { t, s } });
+    assert.deepEqual(got.weights, want.weights);
+    assert.deepEqual(got.output, want.output);
+  }
+  await assert.rejects(
+    layer.run({ ...input, query: new Float32Array(1), shape: { t, s } }),
+    isAttnscopeError('shape_mismatch'),
+  );
+  layer.dispose();
+  assert.ok(layer.disposed);
+  await assert.rejects(layer.run({ ...input, shape: { t, s } }), isAttnscopeError('disposed'));
+  await assert.rejects(
+    worker.multiHeadLayer({ ...spec, shape: { ...widths, heads: 0 } }),
+    isAttnscopeError('invalid_argument'),
+  );
+});
+
 test('abort: a queued call is dropped, a running one is stopped, later calls still work', async () => {
   const big = {
     q: randomFloats(1024 * 64, 1),
@@ -81,9 +108,14 @@ describe('models in the worker', () => {
     assert.deepEqual(a.tokens, b.tokens);
     assert.deepEqual(new Uint32Array(a.attentions.buffer), new Uint32Array(b.attentions.buffer));
 
-    const server = await startServer({ '/slow/model.safetensors': { body: fixtureFile('gpt2-tiny', 'model.safetensors'), slow: true } });
+    const server = await startServer({
+      '/slow/model.safetensors': { body: fixtureFile('gpt2-tiny', 'model.safetensors'), slow: true },
+    });
     const ac = new AbortController();
-    const loading = w.loadModel({ ...fixtureSources('gpt2-tiny'), weights: `${server.url}/slow/model.safetensors` }, { signal: ac.signal });
+    const loading = w.loadModel(
+      { ...fixtureSources('gpt2-tiny'), weights: `${server.url}/slow/model.safetensors` },
+      { signal: ac.signal },
+    );
     const during = await model.run('hello'); // compute goes on during the download
     assert.ok(during.tokens.length > 0);
     ac.abort();
@@ -91,7 +123,12 @@ describe('models in the worker', () => {
     await server.close();
 
     // A running compute call with a model loaded: rejected at once, the worker (and model) survive.
-    const big = { q: randomFloats(1024 * 64, 1), k: randomFloats(1024 * 64, 2), v: randomFloats(1024 * 64, 3), shape: { t: 1024, s: 1024, d: 64 } };
+    const big = {
+      q: randomFloats(1024 * 64, 1),
+      k: randomFloats(1024 * 64, 2),
+      v: randomFloats(1024 * 64, 3),
+      shape: { t: 1024, s: 1024, d: 64 },
+    };
     const stop = new AbortController();
     const running = w.attention(big, { signal: stop.signal });
     stop.abort();
