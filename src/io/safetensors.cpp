@@ -380,12 +380,37 @@ void SafeTensors::read_f32(const TensorInfo& info, float* out) const {
   widen(info.dtype, data_ + info.begin, info.elements, out);
 }
 
-Status SafeTensors::read_f32_finite(const TensorInfo& info, float* out) const {
-  if (!is_readable(info.dtype))
+Status SafeTensors::read_int8(const TensorInfo& info, float* out) const {
+  const std::string scale_name = info.name + "_scale";
+  const TensorInfo* scale = find(scale_name);
+  if (!scale)
+    return tensor_error(info.name,
+                        "dtype I8 needs a float tensor " + scale_name + " of per-row (or one) scales",
+                        Code::kUnsupported);
+  // Rows of the stored layout: every axis but the last.
+  const std::size_t cols = info.shape.empty() ? 1 : info.shape.back();
+  const std::size_t rows = cols ? info.elements / cols : 0;
+  if (!is_readable(scale->dtype) || (scale->elements != 1 && scale->elements != rows))
     return tensor_error(
-        info.name,
-        std::string("dtype ") + dtype_name(info.dtype) + " cannot be read as float (F32, F16 and BF16 can)",
-        Code::kUnsupported);
+        scale_name, "must be F32, F16 or BF16 with one scale or one per row (" + std::to_string(rows) + ")",
+        Code::kShapeMismatch);
+  std::vector<float> scales(scale->elements);
+  ATTNSCOPE_RETURN_IF_ERROR(read_f32_finite(*scale, scales.data()));
+  const auto* q = reinterpret_cast<const std::int8_t*>(data_ + info.begin);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float s = scales[scales.size() == 1 ? 0 : r];
+    for (std::size_t c = 0; c < cols; ++c) out[r * cols + c] = static_cast<float>(q[r * cols + c]) * s;
+  }
+  return Status::ok();
+}
+
+Status SafeTensors::read_f32_finite(const TensorInfo& info, float* out) const {
+  if (info.dtype == DType::kI8) return read_int8(info, out);
+  if (!is_readable(info.dtype))
+    return tensor_error(info.name,
+                        std::string("dtype ") + dtype_name(info.dtype) +
+                            " cannot be read as float (F32, F16 and BF16 can; I8 with a _scale tensor)",
+                        Code::kUnsupported);
   if (widen(info.dtype, data_ + info.begin, info.elements, out)) return Status::ok();
   for (std::size_t i = 0; i < info.elements; ++i) {
     // Bit test rather than std::isfinite: immune to -ffast-math.

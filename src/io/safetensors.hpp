@@ -19,8 +19,21 @@ namespace attnscope::io {
 // Every dtype safetensors defines is parsed (real checkpoints carry integer
 // buffers such as BERT's position_ids); only the float ones can be read.
 enum class DType : unsigned char {
-  kF32, kF16, kBF16,  // readable as float32
-  kF64, kI64, kU64, kI32, kU32, kI16, kU16, kI8, kU8, kBool, kF8E4M3, kF8E5M2,
+  kF32,
+  kF16,
+  kBF16,  // readable as float32
+  kF64,
+  kI64,
+  kU64,
+  kI32,
+  kU32,
+  kI16,
+  kU16,
+  kI8,
+  kU8,
+  kBool,
+  kF8E4M3,
+  kF8E5M2,
 };
 
 // F32, F16 and BF16: the types read_f32 converts.
@@ -72,9 +85,13 @@ class SafeTensors {
   // Same, but refuses NaN/Inf with Code::kNonFinite naming the tensor and the
   // first such element (`out` is then filled but must not be used), and a
   // non-float dtype with Code::kUnsupported (then `out` is untouched).
+  // 8-bit weights read too: an I8 tensor `X` with a float tensor `X_scale`
+  // holding one scale per row of X's stored layout (every axis but the last)
+  // or one for all: X[r][c] = q[r][c] * scale[r] (compressed-tensors' naming).
   Status read_f32_finite(const TensorInfo& info, float* out) const;
 
  private:
+  Status read_int8(const TensorInfo& info, float* out) const;
   SafeTensors() = default;
   void build_index();
 

@@ -359,6 +359,39 @@ std::string entry(const std::string& name, const std::string& dtype, const std::
          "}}";
 }
 
+// 8-bit weights: X (I8) with X_scale, per row of the stored layout or one for
+// all; the scale's own dtype may be any readable float.
+TEST(SafeTensors, Int8WithScales) {
+  Bytes q;
+  for (int v : {-128, -1, 0, 1, 2, 127, 5, -5, 64, -64, 100, -100}) q.push_back(static_cast<std::uint8_t>(v));
+  const std::vector<float> row_scales = {0.5f, 0.25f, 2.f}, one = {0.125f};
+  const Bytes file = Writer()
+                         .raw("w", "I8", "[3,4]", q)
+                         .f32("w_scale", "[3]", row_scales)
+                         .raw("t", "I8", "[2,2,3]", q)
+                         .half("t_scale", "F16", "[1]", {0x3000})  // 0.125
+                         .raw("lonely", "I8", "[12]", q)
+                         .raw("badcount", "I8", "[3,4]", q)
+                         .f32("badcount_scale", "[2]", {1.f, 1.f})
+                         .raw("nan", "I8", "[3,4]", q)
+                         .f32("nan_scale", "[3]", {1.f, std::nanf(""), 1.f})
+                         .bytes();
+  const auto st = parse(file);
+  ASSERT_TRUE(st.is_ok()) << st.status().to_string();
+  std::vector<float> out(12, -7.f);
+  ASSERT_TRUE(st->read_f32_finite(*st->find("w"), out.data()));
+  for (std::size_t i = 0; i < 12; ++i)
+    EXPECT_EQ(out[i], static_cast<float>(static_cast<std::int8_t>(q[i])) * row_scales[i / 4]) << i;
+  ASSERT_TRUE(st->read_f32_finite(*st->find("t"), out.data()));
+  for (std::size_t i = 0; i < 12; ++i)
+    EXPECT_EQ(out[i], static_cast<float>(static_cast<std::int8_t>(q[i])) * one[0]);
+  EXPECT_EQ(st->read_f32_finite(*st->find("lonely"), out.data()).code(), Code::kUnsupported);
+  const Status count = st->read_f32_finite(*st->find("badcount"), out.data());
+  EXPECT_EQ(count.code(), Code::kShapeMismatch);
+  EXPECT_NE(count.message().find("one per row (3)"), std::string::npos) << count.message();
+  EXPECT_EQ(st->read_f32_finite(*st->find("nan"), out.data()).code(), Code::kNonFinite);
+}
+
 TEST(SafeTensorsValidation, ShortFile) {
   for (std::size_t n = 0; n < 8; ++n) expect_error(Bytes(n), Code::kParseError, {"shorter than"});
   const Result<SafeTensors> null = SafeTensors::parse(nullptr, 0);
@@ -440,7 +473,9 @@ TEST(SafeTensors, NonFloatDtypesParseButDoNotRead) {
     float out[3] = {7.f, 7.f, 7.f};
     const Status read = st->read_f32_finite(*info, out);
     EXPECT_EQ(read.code(), Code::kUnsupported);
-    EXPECT_NE(read.message().find("cannot be read as float"), std::string::npos) << read.message();
+    // (I8 reads with a scale tensor beside it: Int8WithScales.)
+    const char* why = std::string(dt) == "I8" ? "buf_scale" : "cannot be read as float";
+    EXPECT_NE(read.message().find(why), std::string::npos) << read.message();
     EXPECT_EQ(out[0], 7.f);
     // A wrong byte count for the dtype is still a parse error.
     const std::string bad = "[0," + std::to_string(3 * size + 1) + "]";

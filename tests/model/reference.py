@@ -275,11 +275,21 @@ def _check_shapes(w, shapes, required):
 
 
 def load_safetensors_f64(path):
-    """{name: float64 torch tensor} of the float tensors of a file, values as stored."""
+    """{name: float64 torch tensor} of the float tensors of a file, values as stored.
+    8-bit weights (I8 X with X_scale, one scale per row of X's stored layout or one
+    for all) come back as the engine computes them: float32(q) * scale in float32."""
     _, tensors = safetensors_io.load(path)
     out = {}
     for name, (dtype, shape, arr) in tensors.items():
-        if dtype in ("F64", "F32", "F16", "BF16"):
+        if name.endswith("_scale") and tensors.get(name[: -len("_scale")], ("",))[0] == "I8":
+            continue
+        if dtype == "I8" and name + "_scale" in tensors:
+            scale = np.asarray(tensors[name + "_scale"][2], dtype=np.float32).reshape(-1)
+            cols = shape[-1] if shape else 1
+            q = np.asarray(arr).reshape(-1, cols).astype(np.float32)
+            deq = q * (scale[:, None] if scale.size > 1 else scale[0])
+            out[name] = torch.from_numpy(deq.astype(np.float64).reshape(shape).copy())
+        elif dtype in ("F64", "F32", "F16", "BF16"):
             out[name] = torch.from_numpy(np.asarray(arr, dtype=np.float64).reshape(shape).copy())
         else:
             out[name] = torch.from_numpy(np.asarray(arr).copy())

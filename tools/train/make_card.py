@@ -77,7 +77,8 @@ def training_section(runs):
         f"embeddings, grad-norm clip {st['grad_clip']}; position embeddings at {st['wpe_lr_mult']} x the learning rate |",
         f"| learning rate | {st['lr']} peak, linear warm-up {st['warmup']} steps, cosine to {st['min_lr_ratio']} x peak |",
         f"| seeds | initialisation {st['seed']}, batch sampling {st['data_seed']} |",
-        f"| precision, threads | float32 training, `torch.set_num_threads({st['threads']})`, F16 export |",
+        f"| precision, threads | float32 training, `torch.set_num_threads({st['threads']})`, F16 export, then "
+        "8-bit weight matrices with one float32 scale per row (`tools/train/quantize.py`; biases and layer norms stay F16) |",
         "",
         "| model | parameters | training wall-clock | mean step | eval (full validation) | machine load (1-min avg, start/end) |",
         "|---|---:|---:|---:|---:|---|",
@@ -107,6 +108,15 @@ def results_section(runs, logs):
     for name, m in runs.items():
         v = m["valid"]
         lines.append(f"| {name} | " + " | ".join(f"{v[k]['loss']:.3f} | {v[k]['bpb']:.3f}" for k, _ in STREAMS) + " |")
+    quantized = {n: m["quantized"] for n, m in runs.items() if "valid_q8" in m.get("quantized", {})}
+    if quantized:
+        lines += ["", "The shipped files hold 8-bit weight matrices (one scale per row); what that costs, on the same "
+                  "validation split (bits per byte, exported F16 weights vs the shipped 8-bit ones):", "",
+                  "| model | " + " | ".join(f"{label} F16 | {label} 8-bit" for _, label in STREAMS)
+                  + " | file F16 → 8-bit |", "|---|" + "---:|" * (2 * len(STREAMS) + 1)]
+        for name, q in quantized.items():
+            cells = " | ".join(f"{q['valid_f16'][k]['bpb']:.4f} | {q['valid_q8'][k]['bpb']:.4f}" for k, _ in STREAMS)
+            lines.append(f"| {name} | {cells} | {q['f16_bytes']:,} → {q['bytes']:,} B |")
     lines += ["", "Validation bits per byte during training (first 48 windows of each stream, all pooled):", "",
               "| step | " + " | ".join(runs) + " |", "|---:|" + "---:|" * len(runs)]
     steps = sorted({r["step"] for lg in logs.values() for r in lg if "valid" in r})

@@ -65,6 +65,8 @@ for scoring in scaled_dot additive; do
   # Every setting is the train.py default (tools/train/README.md); only --scoring differs.
   $PY tools/train/train.py --scoring "$scoring" --out "build/train/$name" 2>&1 | tee "build/train/$name/train.log"
   $PY tools/train/export.py "build/train/$name" "models/$name"
+  # 8-bit weights, one scale per row: half the download; the validation loss of both is recorded.
+  $PY tools/train/quantize.py "models/$name" --checkpoint "build/train/$name"
 done
 if want card; then
   step "head analysis and MODEL_CARD.md"
