@@ -9,55 +9,49 @@ namespace attnscope::kernels {
 namespace {
 
 // exp(x) for x <= 0 (a row minus its maximum, times 1/temperature; -inf for
-// masked keys): Cephes' degree-5 polynomial after Cody-Waite reduction, 2^k
-// built in the exponent bits. x is first raised to -88, where k = -127 and
-// 2^k's bits are 0, so anything below ~-87.7 (and -inf) comes out exactly 0
-// without a compare and select. (Max relative error ~1e-7, like xsimd::exp,
-// which also handles overflow softmax never sees.) The constants are read
-// once per row into registers: V8 rebuilds a v128.const at every use, and
-// that made xsimd::exp twice as slow here.
-volatile float g_exp_constants[] = {-88.f,       // floor: k = round(-88 log2 e) = -127
-                                    12583039.f,  // 1.5 * 2^23 + 127: rounds to an integer, + the bias
-                                    1.44269504088896341f,  // log2(e)
-                                    0.693359375f,          // ln 2, high part
-                                    -2.12194440e-4f,       // ln 2, low part
-                                    1.9875691500e-4f,
-                                    1.3981999507e-3f,
-                                    8.3334519073e-3f,
-                                    4.1665795894e-2f,
-                                    1.6666665459e-1f,
-                                    5.0000001201e-1f,
-                                    1.f};
+// masked keys): Cody-Waite reduction to r in [-ln2/2, ln2/2], a degree-5
+// minimax polynomial (relative error < 2e-7 in float, like xsimd::exp's
+// ~1e-7; softmax never needs its overflow handling), 2^k built in the
+// exponent bits. x is first raised to -88, where k = -127 and 2^k's bits are
+// 0, so anything below ~-87.7 (and -inf) comes out exactly 0 without a
+// compare and select. The constants are read once per row into registers:
+// V8 rebuilds a v128.const at every use, and that made xsimd::exp twice as
+// slow here; there are few of them so that V8 keeps them all in registers.
+volatile float g_exp_constants[] = {
+    -88.f,                 // floor: k = round(-88 log2 e) = -127
+    12583039.f,            // 1.5 * 2^23 + 127: rounds to an integer, + the bias
+    1.44269504088896341f,  // log2(e)
+    0.693359375f,          // ln 2, high part (k * it is exact)
+    -2.12194440e-4f,       // ln 2, low part
+    0.4999922811985016f,   // c2..c5: e^r ~ 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3)
+    0.16667115688323975f,
+    0.041890550404787064f,
+    0.008312477730214596f,
+    1.f};
 
 template <class B>
 struct NegExp {
-  using I = xsimd::batch<std::int32_t, typename B::arch_type>;
-  B floor, big, log2e, ln2hi, ln2lo, p0, p1, p2, p3, p4, p5, one;
+  B floor, big, log2e, ln2hi, ln2lo, c2, c3, c4, c5, one;
   NegExp()
       : floor(g_exp_constants[0]),
         big(g_exp_constants[1]),
         log2e(g_exp_constants[2]),
         ln2hi(g_exp_constants[3]),
         ln2lo(g_exp_constants[4]),
-        p0(g_exp_constants[5]),
-        p1(g_exp_constants[6]),
-        p2(g_exp_constants[7]),
-        p3(g_exp_constants[8]),
-        p4(g_exp_constants[9]),
-        p5(g_exp_constants[10]),
-        one(g_exp_constants[11]) {}
+        c2(g_exp_constants[5]),
+        c3(g_exp_constants[6]),
+        c4(g_exp_constants[7]),
+        c5(g_exp_constants[8]),
+        one(g_exp_constants[9]) {}
   B operator()(B x) const {
     x = xsimd::max(x, floor);                // (-inf too)
     const B kb = xsimd::fma(x, log2e, big);  // k + 127 = round(x / ln 2) + 127, in the low mantissa bits
     const B k = kb - big;
-    B r = xsimd::fnma(k, ln2hi, x);
-    r = xsimd::fnma(k, ln2lo, r);
-    // e^r = 1 + r + r^2 (p5 + p4 r) + r^4 (p3 + p2 r + r^2 (p1 + p0 r)): the
-    // same polynomial as Horner's rule with half its dependency chain (the
-    // loop is bound by that latency, not by the operations).
-    const B r2 = r * r, r4 = r2 * r2;
-    const B hi = xsimd::fma(xsimd::fma(p0, r, p1), r2, xsimd::fma(p2, r, p3));
-    const B y = xsimd::fma(hi, r4, (r + one) + xsimd::fma(p4, r, p5) * r2);
+    const B r = xsimd::fnma(k, ln2lo, xsimd::fnma(k, ln2hi, x));
+    // Estrin's scheme: the loop is bound by the latency of this chain.
+    const B r2 = r * r;
+    const B q = xsimd::fma(xsimd::fma(c5, r, c4), r2, xsimd::fma(c3, r, c2));
+    const B y = xsimd::fma(q, r2, r + one);
     // (k + 127) << 23: the exponent field of 2^k (the bits of big shift out).
     return y * xsimd::bitwise_cast<float>(xsimd::bitwise_cast<std::int32_t>(kb) << 23);
   }
