@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <string>
 
 #include "kernels/additive.hpp"
@@ -39,16 +37,6 @@ Status non_finite(std::size_t i, const float* row, std::size_t n) {
   while (j < n && std::isfinite(row[j])) ++j;
   return {Code::kNonFinite, "the attention score of query " + std::to_string(i) + " and key " +
                                 std::to_string(j) + " overflows float; scale the inputs down"};
-}
-
-// scores row i <- the raw scores, -inf where masked.
-void write_scores(const float* e, std::size_t S, std::size_t limit, const float* bias, float* out) {
-  const float ninf = -std::numeric_limits<float>::infinity();
-  if (bias)
-    for (std::size_t j = 0; j < limit; ++j) out[j] = bias[j] == 0.f ? e[j] : ninf;
-  else
-    std::memcpy(out, e, limit * sizeof(float));
-  std::fill(out + limit, out + S, ninf);
 }
 
 // Rows per block of the fused pass: the block's weights ([rows, S]) stay in
@@ -133,9 +121,10 @@ Status attend_head(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v, c
     for (std::size_t i = i0; i < i0 + mb; ++i) {
       float* row = weights + i * S;
       const std::size_t limit = mask.limit(i, S);
-      // (Written before the check: on failure the outputs are discarded.)
-      if (scores) write_scores(row, S, limit, mask.bias, scores + i * S);
-      if (!kernels::softmax_row_finite(row, S, limit, mask.bias, inv_temperature)) {
+      // (The scores are copied out by the check's pass; on failure the
+      // outputs are discarded.)
+      if (!kernels::softmax_row_finite(row, S, limit, mask.bias, inv_temperature,
+                                       scores ? scores + i * S : nullptr)) {
         status = non_finite(i, row, limit);
         break;
       }

@@ -144,27 +144,36 @@ struct SoftmaxRow {
 // x - x is 0 for finite x and NaN for +-inf or NaN, so one running sum of it
 // tells whether the row may proceed. x is not written until it has passed.
 // (Two accumulators each: the add's latency, not the loads, bounds one.)
+// The same pass copies the raw scores out when asked (kRaw).
 template <class Arch>
 struct SoftmaxRowFinite {
   using B = xsimd::batch<float, Arch>;
   static constexpr std::size_t W = B::size;
 
-  bool operator()(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_t) const {
+  template <bool kRaw>
+  static bool run(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_t, float* raw) {
     const float ninf = -std::numeric_limits<float>::infinity();
+    const B vninf(ninf), zero(0.f);
     B vmax0(ninf), vmax1(ninf), vchk0(0.f), vchk1(0.f);
     float m = ninf, chk = 0.f;
     std::size_t j = 0;
     if (bias) {
       for (; j + 2 * W <= limit; j += 2 * W) {
         const B v0 = B::load_unaligned(x + j), v1 = B::load_unaligned(x + j + W);
+        const B b0 = B::load_unaligned(bias + j), b1 = B::load_unaligned(bias + j + W);
         vchk0 += v0 - v0;
         vchk1 += v1 - v1;
-        vmax0 = xsimd::max(vmax0, v0 + B::load_unaligned(bias + j));
-        vmax1 = xsimd::max(vmax1, v1 + B::load_unaligned(bias + j + W));
+        vmax0 = xsimd::max(vmax0, v0 + b0);
+        vmax1 = xsimd::max(vmax1, v1 + b1);
+        if constexpr (kRaw) {
+          xsimd::select(b0 == zero, v0, vninf).store_unaligned(raw + j);
+          xsimd::select(b1 == zero, v1, vninf).store_unaligned(raw + j + W);
+        }
       }
       for (; j < limit; ++j) {
         chk += x[j] - x[j];
         m = std::max(m, x[j] + bias[j]);
+        if constexpr (kRaw) raw[j] = bias[j] == 0.f ? x[j] : ninf;
       }
     } else {
       for (; j + 2 * W <= limit; j += 2 * W) {
@@ -173,12 +182,19 @@ struct SoftmaxRowFinite {
         vchk1 += v1 - v1;
         vmax0 = xsimd::max(vmax0, v0);
         vmax1 = xsimd::max(vmax1, v1);
+        if constexpr (kRaw) {
+          v0.store_unaligned(raw + j);
+          v1.store_unaligned(raw + j + W);
+        }
       }
       for (; j < limit; ++j) {
         chk += x[j] - x[j];
         m = std::max(m, x[j]);
+        if constexpr (kRaw) raw[j] = x[j];
       }
     }
+    if constexpr (kRaw)
+      for (j = limit; j < n; ++j) raw[j] = ninf;
     chk += xsimd::reduce_add(vchk0 + vchk1);
     if (chk != 0.f) return false;  // NaN: some score is not finite
     m = std::max(m, xsimd::reduce_max(xsimd::max(vmax0, vmax1)));
@@ -190,9 +206,11 @@ struct SoftmaxRowFinite {
 
 }  // namespace
 
-bool softmax_row_finite(float* x, std::size_t n, std::size_t limit, const float* bias,
-                        float inv_temperature) {
-  return SoftmaxRowFinite<arch>{}(x, n, limit < n ? limit : n, bias, inv_temperature);
+bool softmax_row_finite(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_temperature,
+                        float* raw) {
+  limit = limit < n ? limit : n;
+  return raw ? SoftmaxRowFinite<arch>::run<true>(x, n, limit, bias, inv_temperature, raw)
+             : SoftmaxRowFinite<arch>::run<false>(x, n, limit, bias, inv_temperature, nullptr);
 }
 
 void softmax_row(float* x, std::size_t n, std::size_t limit, const float* bias, float inv_temperature) {
