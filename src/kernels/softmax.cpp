@@ -63,43 +63,45 @@ struct RowPasses {
   using B = xsimd::batch<float, Arch>;
   static constexpr std::size_t W = B::size;
 
-  // x[j] <- exp((x[j] (+ bias[j]) - m) * inv_t); returns their sum. The sum
-  // is a pass of its own: the exponential's 14 constants fill V8's registers,
-  // and a running sum in the same loop went to the stack, a store-to-load
-  // chain per vector. (inv_t = 1, the default, skips the multiply and frees
-  // one more register.)
+  // x[j] <- exp((x[j] (+ bias[j]) - m) * inv_t); returns their sum. (inv_t
+  // = 1, the default, skips the multiply and frees a register: with the
+  // exponential's constants V8 has none to spare, and a spilled running sum
+  // is a store-to-load chain per vector.)
   static float exponentiate(float* x, std::size_t limit, const float* bias, float m, float inv_t) {
-    if (inv_t == 1.f)
-      exp_pass<false>(x, limit, bias, m, inv_t);
-    else
-      exp_pass<true>(x, limit, bias, m, inv_t);
-    B s0(0.f), s1(0.f);
-    std::size_t j = 0;
-    for (; j + 2 * W <= limit; j += 2 * W) {
-      s0 += B::load_unaligned(x + j);
-      s1 += B::load_unaligned(x + j + W);
-    }
-    float sum = 0.f;
-    for (; j < limit; ++j) sum += x[j];
-    return sum + xsimd::reduce_add(s0 + s1);
+    return inv_t == 1.f ? exp_pass<false>(x, limit, bias, m, inv_t)
+                        : exp_pass<true>(x, limit, bias, m, inv_t);
   }
   template <bool kTempered>
-  static void exp_pass(float* x, std::size_t limit, const float* bias, float m, float inv_t) {
+  static float exp_pass(float* x, std::size_t limit, const float* bias, float m, float inv_t) {
     const B vm(m), vt(inv_t);
     const auto arg = [&](B v) { return kTempered ? (v - vm) * vt : v - vm; };
     const NegExp<B> exp;
+    B vsum(0.f);
+    float sum = 0.f;
     std::size_t j = 0;
     if (bias) {
-      for (; j + W <= limit; j += W)
-        exp(arg(B::load_unaligned(x + j) + B::load_unaligned(bias + j))).store_unaligned(x + j);
+      for (; j + W <= limit; j += W) {
+        const B e = exp(arg(B::load_unaligned(x + j) + B::load_unaligned(bias + j)));
+        e.store_unaligned(x + j);
+        vsum += e;
+      }
       for (; j < limit; ++j) {
         const float v = x[j] + bias[j];
         x[j] = v == -std::numeric_limits<float>::infinity() ? 0.f : std::exp((v - m) * inv_t);
+        sum += x[j];
       }
     } else {
-      for (; j + W <= limit; j += W) exp(arg(B::load_unaligned(x + j))).store_unaligned(x + j);
-      for (; j < limit; ++j) x[j] = std::exp((x[j] - m) * inv_t);
+      for (; j + W <= limit; j += W) {
+        const B e = exp(arg(B::load_unaligned(x + j)));
+        e.store_unaligned(x + j);
+        vsum += e;
+      }
+      for (; j < limit; ++j) {
+        x[j] = std::exp((x[j] - m) * inv_t);
+        sum += x[j];
+      }
     }
+    return sum + xsimd::reduce_add(vsum);
   }
 
   // x[j] <- x[j] / sum below the limit, 0 from it to n.
