@@ -741,9 +741,11 @@ test('export (PNG, SVG, JSON, CSV) and the share link', T, async () => {
 
 test('each default model loads in < 100 ms after the engine is ready (printed, not asserted)', T, async () => {
   // Fresh pages (new contexts, empty HTTP cache): the default model loads
-  // at start, the other when the picker asks for it. host.js times each load
-  // from the engine being ready (worker up, wasm compiled) to the model being
-  // usable: fetch, weights into wasm, tokenizer.
+  // at start (its download began alongside the engine's start), the other when
+  // the picker asks for it (its files were fetched in the background once the
+  // first model was in). host.js times each load from the engine being ready
+  // (worker up, wasm compiled), or from the request if later, to the model
+  // being usable: what is left of the download, weights into wasm, tokenizer.
   const times = {};
   for (let round = 0; round < 3; round++) {
     const { page, done } = await open('/');

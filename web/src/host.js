@@ -28,6 +28,32 @@ function bytesOf(b64) {
   return out;
 }
 
+// Default models' files fetched ahead of their load: id -> Promise<sources>.
+const fetched = new Map();
+
+function defaultSources(def, signal) {
+  const f = def.files;
+  if (def.inline)
+    return Promise.resolve({ config: bytesOf(f.config), weights: bytesOf(f.weights), tokenizer: bytesOf(f.tokenizer) });
+  let sources = fetched.get(def.id);
+  if (!sources) {
+    sources = download(f, signal);
+    fetched.set(def.id, sources);
+    sources.catch(() => fetched.delete(def.id)); // a failed or cancelled download is tried again
+  }
+  return sources;
+}
+
+// Once a default model is in, the other default models' files (one switch
+// away in the picker) download in the background, so switching loads at once.
+function prefetchOtherDefaults() {
+  const later = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
+  later(() => {
+    for (const def of DEFAULT_MODELS)
+      if (!def.inline && !models.has(def.id)) defaultSources(def).catch(() => {});
+  });
+}
+
 /** The three files of a default model as bytes; failures are AttnscopeError-shaped. */
 async function download(files, signal) {
   const one = async (url) => {
@@ -70,12 +96,9 @@ export function model(id, options = {}) {
   if (p) return p;
   const def = DEFAULT_MODELS.find((m) => m.id === id);
   if (def) {
-    const f = def.files;
-    // A default model's files (a few MB, same origin) start downloading now,
-    // while the worker starts and the wasm compiles, not after.
-    const sources = def.inline
-      ? Promise.resolve({ config: bytesOf(f.config), weights: bytesOf(f.weights), tokenizer: bytesOf(f.tokenizer) })
-      : download(f, options.signal);
+    // A default model's files (about a megabyte, same origin) start
+    // downloading now, while the worker starts and the wasm compiles, not after.
+    const sources = defaultSources(def, options.signal);
     sources.catch(() => {}); // (reported through p)
     options.onSize?.(def.bytes);
     // Timed from the engine being ready to the model being usable (what is
@@ -85,6 +108,8 @@ export function model(id, options = {}) {
       const start = performance.now();
       const m = await e.loadModel(await sources, options);
       performance.measure(`attnscope load ${id}`, { start, detail: { bytes: def.bytes } });
+      fetched.delete(id); // (the engine holds its own copy now)
+      prefetchOtherDefaults();
       return m;
     });
   } else if (isPreset(id)) {
