@@ -23,6 +23,7 @@ export const KERNEL_SOURCES = [
   'src/kernels/gemm.cpp',
   'src/kernels/softmax.cpp',
   'src/kernels/additive.cpp',
+  'src/kernels/convert.cpp',
   'src/attention/validate.cpp',
   'src/attention/head.cpp',
   'src/attention/attention.cpp',
@@ -37,7 +38,10 @@ export function prepare(root, { log, tiny, browser, srcRoot = 'src', buildDir = 
   const out = join(root, buildDir);
   mkdirSync(out, { recursive: true });
   const includes = `-I${srcRoot} -isystem .deps/root/usr/include`;
-  const sources = KERNEL_SOURCES.map((s) => s.replace(/^src/, srcRoot)).join(' ');
+  // (A --baseline tree from before a file existed builds without it.)
+  const sources = KERNEL_SOURCES.map((s) => s.replace(/^src/, srcRoot))
+    .filter((s) => existsSync(join(root, s)))
+    .join(' ');
   const inputs = [join(root, 'bench/kernels.cpp'), join(root, srcRoot)];
   const common = `-std=c++17 -O3 -DNDEBUG -DXTENSOR_USE_XSIMD ${includes} bench/kernels.cpp ${sources}`;
 
@@ -92,7 +96,7 @@ export function prepare(root, { log, tiny, browser, srcRoot = 'src', buildDir = 
   }
   return {
     tiny: haveTrained
-      ? { dir: trained, name: 'attnscope-tiny-scaled-dot (trained, F16)', tokenizer: 'own' }
+      ? { dir: trained, name: 'attnscope-tiny-scaled-dot (trained, 8-bit weights)', tokenizer: 'own' }
       : { dir: join(out, 'tiny-random'), name: 'tiny random (4 layers, 4 heads, d128)', tokenizer: 'gpt2' },
   };
 }

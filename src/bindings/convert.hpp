@@ -32,19 +32,14 @@ inline Status read_size(const val& opts, const char* key, std::size_t max, std::
   return Status::ok();
 }
 
-// Copies the typed array opts[key] (of exactly `expected` elements) in.
-// An absent key gives an empty vector when `optional`.
-template <class T>
-Status read_array(const val& opts, const char* key, std::size_t expected, bool optional,
-                  std::vector<T>& out) {
-  const val v = opts[key];
-  if (v.isUndefined() || v.isNull()) {
-    if (optional) {
-      out.clear();
-      return Status::ok();
-    }
-    return {Code::kInvalidArgument, std::string(key) + " is required"};
-  }
+// Checks that opts[key] is an array of exactly `expected` elements, or absent
+// when `optional` (then `present` is false).
+inline Status check_array(const val& opts, const char* key, std::size_t expected, bool optional, val& v,
+                          bool& present) {
+  v = opts[key];
+  present = !(v.isUndefined() || v.isNull());
+  if (!present)
+    return optional ? Status::ok() : Status(Code::kInvalidArgument, std::string(key) + " is required");
   const val length = v["length"];
   if (!length.isNumber()) return {Code::kInvalidArgument, std::string(key) + " must be a typed array"};
   const double n = length.as<double>();
@@ -52,7 +47,19 @@ Status read_array(const val& opts, const char* key, std::size_t expected, bool o
     return {Code::kShapeMismatch, std::string(key) + " has " + std::to_string(static_cast<long long>(n)) +
                                       " elements, its shape says " + std::to_string(expected)};
   if (expected > limits::kMaxElements) return {Code::kTooLarge, std::string(key) + " is too large"};
-  out = emscripten::convertJSArrayToNumberVector<T>(v);
+  return Status::ok();
+}
+
+// Copies the typed array opts[key] (of exactly `expected` elements) in.
+// An absent key gives an empty vector when `optional`.
+template <class T>
+Status read_array(const val& opts, const char* key, std::size_t expected, bool optional,
+                  std::vector<T>& out) {
+  val v = val::undefined();
+  bool present = false;
+  out.clear();
+  ATTNSCOPE_RETURN_IF_ERROR(check_array(opts, key, expected, optional, v, present));
+  if (present) out = emscripten::convertJSArrayToNumberVector<T>(v);
   return Status::ok();
 }
 
@@ -84,20 +91,11 @@ class Floats {
 // heap; an absent key leaves `out` empty when `optional`.
 inline Status read_floats(const val& opts, const char* key, std::size_t expected, bool optional,
                           Floats& out) {
-  const val v = opts[key];
+  val v = val::undefined();
+  bool present = false;
   out = Floats();
-  if (v.isUndefined() || v.isNull()) {
-    if (optional) return Status::ok();
-    return {Code::kInvalidArgument, std::string(key) + " is required"};
-  }
-  const val length = v["length"];
-  if (!length.isNumber()) return {Code::kInvalidArgument, std::string(key) + " must be a typed array"};
-  const double n = length.as<double>();
-  if (n != static_cast<double>(expected))
-    return {Code::kShapeMismatch, std::string(key) + " has " + std::to_string(static_cast<long long>(n)) +
-                                      " elements, its shape says " + std::to_string(expected)};
-  if (expected > limits::kMaxElements) return {Code::kTooLarge, std::string(key) + " is too large"};
-  if (expected == 0) return Status::ok();
+  ATTNSCOPE_RETURN_IF_ERROR(check_array(opts, key, expected, optional, v, present));
+  if (!present || expected == 0) return Status::ok();
   out = Floats(expected);
   if (out.empty()) return {Code::kOutOfMemory, "not enough memory to copy " + std::string(key) + " in"};
   val(emscripten::typed_memory_view(expected, out.data())).call<void>("set", v);
