@@ -102,9 +102,13 @@ inline Status read_floats(const val& opts, const char* key, std::size_t expected
   return Status::ok();
 }
 
-// A JS Float32Array holding a copy of [data, data + n) (one copy: slice()).
+// A JS Float32Array holding a copy of [data, data + n). new + set(view), not
+// view.slice(): slice() on a view of wasm memory measured 2x slower in both
+// V8s here (786 KB: Node 555 vs 263 us, Chromium 2.3 vs 1.1 ms).
 inline val to_js(const float* data, std::size_t n) {
-  return val(emscripten::typed_memory_view(n, data)).call<val>("slice");
+  val out = val::global("Float32Array").new_(n);
+  out.call<void>("set", val(emscripten::typed_memory_view(n, data)));
+  return out;
 }
 
 inline val error_value(const Status& st) {
