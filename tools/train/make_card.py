@@ -161,7 +161,7 @@ def heads_sections(analysis):
 
 def layer0_offsets(run, name):
     """Mean weight of each layer-0 head on offsets 0..3 (positions i >= 4) over the held-out sentences,
-    at initialisation (the training seed) and in the shipped F16 weights: [[init], [final]] per head."""
+    at initialisation (the training seed) and in the shipped weights: [[init], [final]] per head."""
     import torch
     sys.path.insert(0, os.path.join(ROOT, "tests", "model"))
     import bpe
@@ -206,7 +206,7 @@ def prior_section(runs):
              "stays trainable, the other layers start as usual, and the additive model gets the same initial "
              "`c_attn` weights (its scores do not use q . k, so for it this is no prior). What training did with "
              "it, as the mean weight of each layer-0 head on the token 0/1/2/3 positions back (held-out sentences, "
-             "positions >= 4; PyTorch, float64 from the shipped F16 weights):", "",
+             "positions >= 4; PyTorch, float64 from the shipped 8-bit weights):", "",
              "| model | head | at initialisation (0 / 1 / 2 / 3 back) | after training (0 / 1 / 2 / 3 back) |",
              "|---|---|---|---|"]
     for name, run in runs.items():
