@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { engineSize } from '../scripts/engine-size.mjs';
 import { runKernels } from './lib/kernels.mjs';
 import { prepare } from './lib/prepare.mjs';
 import { renderReport } from './lib/report.mjs';
@@ -150,25 +150,7 @@ if (inBrowser) {
 load.push(loadavg());
 
 // ---- size -------------------------------------------------------------------------------
-const { build } = await import('esbuild');
-const bundled = await build({
-  entryPoints: [join(engineDir, 'index.js')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'neutral',
-  external: ['node:*'],
-  write: false,
-  logLevel: 'silent',
-});
-const wasmBytes = readFileSync(join(engineDir, 'attnscope.wasm'));
-const size = {
-  wasm: wasmBytes.length,
-  wasmGzip: gzipSync(wasmBytes, { level: 9 }).length,
-  js: bundled.outputFiles[0].contents.length,
-  jsGzip: gzipSync(bundled.outputFiles[0].contents, { level: 9 }).length,
-};
-size.totalGzip = size.wasmGzip + size.jsGzip;
+const size = await engineSize(engineDir);
 log(
   `size: wasm ${(size.wasmGzip / 1024).toFixed(1)} KB + JS ${(size.jsGzip / 1024).toFixed(1)} KB = ${(size.totalGzip / 1024).toFixed(1)} KB gzip (budget 150 KB)`,
 );

@@ -114,10 +114,10 @@ detail::HeadScoring head_scoring(const AttentionOptions& o, std::size_t heads, s
   return s;
 }
 
-}  // namespace
-
-Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
-                       const AttentionOptions& options, float* scores, float* weights, float* context) {
+// Validates `heads` stacked heads of q, k, v (attention_heads' layout) and
+// the options; the run below trusts them.
+Status check_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                   const AttentionOptions& options) {
   if (heads == 0 || heads > limits::kMaxHeads)
     return {Code::kInvalidArgument, "heads must be within [1, " + std::to_string(limits::kMaxHeads) +
                                         "], got " + std::to_string(heads)};
@@ -138,14 +138,17 @@ Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k
   if (options.scoring == Scoring::kAdditive)
     ATTNSCOPE_RETURN_IF_ERROR(
         validate::elements(S, options.params.additive_w1.rows / heads, 1, "the additive keys"));
-  if (!weights || !context)
-    return {Code::kInvalidArgument, "attention_heads needs weights and context buffers"};
+  return Status::ok();
+}
 
+// The heads, one after another, on inputs check_heads accepted.
+Status run_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                 const AttentionOptions& options, float* scores, float* weights, float* context) {
+  const std::size_t T = q.rows / heads, S = k.rows / heads, dv = v.cols;
   std::vector<float> bias;
   detail::MaskPlan plan;
   ATTNSCOPE_RETURN_IF_ERROR(plan_mask(options.mask, T, S, bias, plan));
   detail::Scratch scratch;
-  const std::size_t dv = v.cols;
   for (std::size_t h = 0; h < heads; ++h) {
     const MatrixRef qh(q.row(h * T), T, q.cols, q.stride), kh(k.row(h * S), S, k.cols, k.stride),
         vh(v.row(h * S), S, dv, v.stride);
@@ -156,18 +159,25 @@ Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k
   return Status::ok();
 }
 
+}  // namespace
+
+Status attention_heads(std::size_t heads, const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
+                       const AttentionOptions& options, float* scores, float* weights, float* context) {
+  ATTNSCOPE_RETURN_IF_ERROR(check_heads(heads, q, k, v, options));
+  if (!weights || !context)
+    return {Code::kInvalidArgument, "attention_heads needs weights and context buffers"};
+  return run_heads(heads, q, k, v, options, scores, weights, context);
+}
+
 Result<AttentionResult> attention(const MatrixRef& q, const MatrixRef& k, const MatrixRef& v,
                                   const AttentionOptions& options) {
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(q, "q", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(k, "k", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::matrix(v, "v", kMaxSequence, kMaxDim));
-  ATTNSCOPE_RETURN_IF_ERROR(validate::elements(1, q.rows, k.rows, "the weights"));
+  ATTNSCOPE_RETURN_IF_ERROR(check_heads(1, q, k, v, options));  // before allocating, and only once
   AttentionResult out;
   out.scores = Matrix::from_shape({q.rows, k.rows});
   out.weights = Matrix::from_shape({q.rows, k.rows});
   out.context = Matrix::from_shape({q.rows, v.cols});
   ATTNSCOPE_RETURN_IF_ERROR(
-      attention_heads(1, q, k, v, options, out.scores.data(), out.weights.data(), out.context.data()));
+      run_heads(1, q, k, v, options, out.scores.data(), out.weights.data(), out.context.data()));
   return out;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { engineSize } from '../../scripts/engine-size.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -106,24 +106,13 @@ test('the shipped .d.ts files type-check a consumer (tsc, NodeNext resolution)',
 });
 
 test('size budget: wasm + JS of the main entry <= 150 KB gzip', async () => {
-  const wasm = readFileSync(join(installed, 'dist', 'attnscope.wasm'));
-  const bundled = await build({
-    entryPoints: [join(installed, 'dist', 'index.js')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'neutral',
-    external: ['node:*'],
-    write: false,
-    logLevel: 'silent',
-  });
-  const js = bundled.outputFiles[0].contents;
+  const size = await engineSize(join(installed, 'dist'));
   const single = readFileSync(join(installed, 'dist', 'attnscope.single.js'));
   const kb = (n) => (n / 1024).toFixed(1);
-  const total = gzipSync(wasm, { level: 9 }).length + gzipSync(js, { level: 9 }).length;
+  const total = size.totalGzip;
   console.log(
-    `size: attnscope.wasm ${kb(wasm.length)} KB (${kb(gzipSync(wasm, { level: 9 }).length)} KB gzip), ` +
-      `main entry JS minified ${kb(js.length)} KB (${kb(gzipSync(js, { level: 9 }).length)} KB gzip), ` +
+    `size: attnscope.wasm ${kb(size.wasm)} KB (${kb(size.wasmGzip)} KB gzip), ` +
+      `main entry JS minified ${kb(size.js)} KB (${kb(size.jsGzip)} KB gzip), ` +
       `total ${kb(total)} KB gzip; single-file ${kb(single.length)} KB (${kb(gzipSync(single, { level: 9 }).length)} KB gzip)`,
   );
   assert.ok(total <= 150 * 1024, `main entry is ${kb(total)} KB gzip, over the 150 KB budget`);

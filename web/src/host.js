@@ -4,6 +4,7 @@
 import { createBackend, kind } from 'attnscope:backend';
 import DEFAULT_MODELS from 'attnscope:default-models';
 import { PRESETS } from '../../dist/presets.js';
+import { readBytes } from '../../dist/sources.js';
 
 export const backendKind = kind;
 export { DEFAULT_MODELS, PRESETS };
@@ -54,24 +55,13 @@ function prefetchOtherDefaults() {
   });
 }
 
-/** The three files of a default model as bytes; failures are AttnscopeError-shaped. */
+/** The three files of a default model as bytes (read whole, as loadModel reads small files). */
 async function download(files, signal) {
-  const one = async (url) => {
-    let response;
-    try {
-      response = await fetch(url, { signal });
-    } catch (cause) {
-      throw Object.assign(new Error(`could not fetch ${url}: ${cause}`), {
-        code: signal?.aborted ? 'aborted' : 'load_failed',
-      });
-    }
-    if (!response.ok)
-      throw Object.assign(new Error(`${url} answered HTTP ${response.status}`), {
-        code: response.status === 404 ? 'not_found' : 'load_failed',
-      });
-    return new Uint8Array(await response.arrayBuffer());
-  };
-  const [config, weights, tokenizer] = await Promise.all([one(files.config), one(files.weights), one(files.tokenizer)]);
+  const [config, weights, tokenizer] = await Promise.all([
+    readBytes(files.config, 'config', { signal }),
+    readBytes(files.weights, 'weights', { signal }),
+    readBytes(files.tokenizer, 'tokenizer', { signal }),
+  ]);
   return { config, weights, tokenizer };
 }
 
