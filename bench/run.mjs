@@ -53,6 +53,27 @@ if (sections.has('kernels')) {
   log('kernels (wasm, Node): peak, bandwidth, GEMM, attention without the JS API');
   kernels.wasmNode = await runKernels(createKernels, quick ? ['--quick'] : []);
   log(`  peak ${kernels.wasmNode.peak_gflops.toFixed(1)} GFLOP/s, read ${kernels.wasmNode.read_gbs.toFixed(1)} GB/s`);
+  if (existsSync(join(ROOT, 'build/bench/kernels-relaxed.wasm'))) {
+    // Node 20 runs relaxed SIMD only behind a V8 flag (Node 22+ without): a child with the flag.
+    log('kernels (wasm relaxed SIMD, Node --experimental-wasm-relaxed-simd)');
+    const url = (p) => JSON.stringify(pathToFileURL(join(ROOT, p)).href);
+    const script = `
+      const { runKernels } = await import(${url('bench/lib/kernels.mjs')});
+      const { default: create } = await import(${url('build/bench/kernels-relaxed.mjs')});
+      const { readFileSync } = await import('node:fs');
+      const bytes = readFileSync(new URL(${url('build/bench/kernels-relaxed.wasm')}));
+      process.stdout.write(JSON.stringify(await runKernels(create, ${JSON.stringify(quick ? ['--quick'] : [])}, bytes)));`;
+    kernels.relaxedNode = JSON.parse(
+      execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      }),
+    );
+    log(
+      `  mul+add peak ${kernels.relaxedNode.peak_gflops.toFixed(1)}, fma peak ${kernels.relaxedNode.fma_peak_gflops.toFixed(1)} GFLOP/s`,
+    );
+  }
   log('kernels (native, -march=native)');
   kernels.native = JSON.parse(
     execFileSync(join(ROOT, 'build/bench/kernels-native'), quick ? ['--quick'] : [], {
@@ -123,9 +144,14 @@ if (inBrowser) {
     page.on('pageerror', (e) => console.error(`[chromium] page error: ${e.message}`));
     const q = new URLSearchParams({
       sections: [...sections].join(','),
-      engines: ['attnscope:/engines/main/', ...(baselineDir ? ['attnscope (baseline):/engines/baseline/'] : [])].join(
-        ',',
-      ),
+      // Chromium loads the relaxed-SIMD build by default; the SIMD128 one runs alongside.
+      engines: [
+        'attnscope:/engines/main/',
+        ...(existsSync(join(engineDir, 'attnscope.relaxed.wasm'))
+          ? ['attnscope (simd128):/engines/main/@simd128']
+          : []),
+        ...(baselineDir ? ['attnscope (baseline):/engines/baseline/'] : []),
+      ].join(','),
       tiny: `/${prep.tiny.dir.slice(ROOT.length).replace(/^\/+/, '')}/`,
       tinyName: prep.tiny.name,
       tinyTokenizer: prep.tiny.tokenizer,
@@ -146,6 +172,7 @@ if (inBrowser) {
     rmSync(userDataDir, { recursive: true, force: true });
   }
   if (browser.kernels) kernels.wasmChromium = browser.kernels;
+  if (browser.relaxedKernels) kernels.relaxedChromium = browser.relaxedKernels;
 }
 load.push(loadavg());
 

@@ -2,7 +2,8 @@
 //
 //   build/web/        the served site (npm start): index.html, tutorial.html,
 //                     three.html, attn-scope.js (the element: ONE ES module),
-//                     attnscope-worker.js + attnscope.wasm beside it, the
+//                     attnscope-worker.js + attnscope.wasm and
+//                     attnscope.relaxed.wasm beside it (the worker loads one), the
 //                     default models under models/, page.css, page.js
 //   build/web-file/   the same pages for file:// (double-click to open): classic
 //                     scripts only, the single-file engine and the default
@@ -57,9 +58,13 @@ if (!process.env.ATTNSCOPE_WEB_MODELS && !trainedPresent) {
       '  this build uses the random test fixtures as stand-ins.',
   );
   if (!existsSync(join(ROOT, 'build/fixtures/manifest.json')))
-    execFileSync('/usr/bin/python3', [join(ROOT, 'tests/model/make_fixtures.py'), '--out', join(ROOT, 'build/fixtures')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      '/usr/bin/python3',
+      [join(ROOT, 'tests/model/make_fixtures.py'), '--out', join(ROOT, 'build/fixtures')],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
 }
 // ---------------------------------------------------------------------------
 
@@ -77,6 +82,7 @@ for (const file of [
   'dist/worker-main.js',
   'dist/index.js',
   'dist/attnscope.wasm',
+  'dist/attnscope.relaxed.wasm',
   'dist/attnscope.single.js',
 ])
   if (!existsSync(join(ROOT, file))) fail(`${file} is missing: build the package first (bash scripts/build.sh)`);
@@ -204,7 +210,8 @@ await build({
   format: 'esm',
   platform: 'browser',
 });
-copyFileSync(join(ROOT, 'dist/attnscope.wasm'), join(OUT, 'attnscope.wasm'));
+for (const wasm of ['attnscope.wasm', 'attnscope.relaxed.wasm'])
+  copyFileSync(join(ROOT, 'dist', wasm), join(OUT, wasm));
 copyFileSync(join(WEB, 'page.css'), join(OUT, 'page.css'));
 for (const page of PAGES) copyFileSync(join(WEB, page), join(OUT, page));
 copyModels(OUT);
@@ -234,10 +241,10 @@ for (const page of PAGES) {
 // ---- report
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const shipped = ['index.html', 'page.css', 'page.js', 'attn-scope.js', 'attnscope-worker.js', 'attnscope.wasm'].map(
-  (f) => join(OUT, f),
-);
-const code = shipped.reduce((n, f) => n + gz(f), 0);
+// A browser downloads one of the two wasm builds: count the larger.
+const wasmGz = Math.max(gz(join(OUT, 'attnscope.wasm')), gz(join(OUT, 'attnscope.relaxed.wasm')));
+const shipped = ['index.html', 'page.css', 'page.js', 'attn-scope.js', 'attnscope-worker.js'].map((f) => join(OUT, f));
+const code = shipped.reduce((n, f) => n + gz(f), wasmGz);
 const modelBytes = models.reduce(
   (n, m) => n + gz(join(OUT, 'models', m.id, m.weights)) + gz(join(OUT, 'models', m.id, 'tokenizer.json')),
   0,

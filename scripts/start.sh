@@ -19,7 +19,7 @@ newer() {
   [[ -n "$(find "$@" -type f -newer "$stamp" -print -quit 2>/dev/null)" ]]
 }
 
-if [[ ! -f dist/index.js || ! -f dist/attnscope.wasm ]] || newer dist/index.js src CMakeLists.txt; then
+if [[ ! -f dist/index.js || ! -f dist/attnscope.wasm || ! -f dist/attnscope.relaxed.wasm ]] || newer dist/index.js src CMakeLists.txt; then
   echo "start: building the engine (dist/)"
   bash scripts/build.sh
 fi

@@ -24,16 +24,20 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure -j"$
 step "libFuzzer targets (json, safetensors, tokenizer.json, tokenization), ${ATTNSCOPE_FUZZ_SECONDS:-60} s each"
 bash scripts/fuzz.sh
 
-step "C++ suite compiled to wasm, run by Node"
 source scripts/emscripten-env.sh
-if [[ ! -f build/wasm-release/CMakeCache.txt ]]; then
-  emcmake cmake -S . -B build/wasm-release -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build build/wasm-release -j"$JOBS"
-ctest --test-dir build/wasm-release --output-on-failure
+for variant in "" "-relaxed"; do
+  step "C++ suite compiled to wasm${variant:+ (relaxed SIMD)}, run by Node"
+  dir="build/wasm-release$variant"
+  if [[ ! -f "$dir/CMakeCache.txt" ]]; then
+    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release \
+      -DATTNSCOPE_WASM_RELAXED_SIMD="$([[ -n $variant ]] && echo ON || echo OFF)" >/dev/null
+  fi
+  cmake --build "$dir" -j"$JOBS"
+  ctest --test-dir "$dir" --output-on-failure
+done
 
 step "npm package (dist/)"
-node scripts/build.mjs build/wasm-release/src/bindings
+node scripts/build.mjs build/wasm-release/src/bindings build/wasm-release-relaxed/src/bindings
 
 step "web page (build/web, build/web-file)"
 node scripts/build-web.mjs

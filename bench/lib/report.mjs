@@ -1,6 +1,14 @@
 // bench/RESULTS.md from the run's data: machine and versions, the limits,
 // every case per environment, the kernels without JS, the targets.
-const ORDER = ['attnscope', 'attnscope (baseline)', 'onnxruntime-web', 'tfjs-wasm', 'tfjs-cpu', 'plain JS'];
+const ORDER = [
+  'attnscope',
+  'attnscope (simd128)',
+  'attnscope (baseline)',
+  'onnxruntime-web',
+  'tfjs-wasm',
+  'tfjs-cpu',
+  'plain JS',
+];
 const rank = (n) => (ORDER.indexOf(n) < 0 ? 99 : ORDER.indexOf(n));
 const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const ms = (x) => (x >= 100 ? f(x, 0) : x >= 10 ? f(x, 1) : x >= 1 ? f(x, 2) : f(x, 3));
@@ -53,12 +61,28 @@ function caseTable(env, peak) {
   return lines;
 }
 
-function kernelTable(kernels) {
-  const cols = [
+// The kernel runs: [label, data] for each build and environment measured.
+const kernelRuns = (kernels) =>
+  [
     ['wasm, Node', kernels.wasmNode],
+    ['wasm relaxed, Node (flag)', kernels.relaxedNode],
     ['wasm, Chromium', kernels.wasmChromium],
+    ['wasm relaxed, Chromium', kernels.relaxedChromium],
     [`native ${kernels.native?.arch ?? ''}`, kernels.native],
   ].filter(([, k]) => k);
+
+// The kernel run behind an environment's API figures: the build its engine loaded.
+const kernelsFor = (kernels, name, env) =>
+  name === 'Node'
+    ? env?.env?.simdArch === 'wasm+relaxed'
+      ? kernels.relaxedNode
+      : kernels.wasmNode
+    : env?.env?.simdArch === 'wasm+relaxed'
+      ? kernels.relaxedChromium
+      : kernels.wasmChromium;
+
+function kernelTable(kernels) {
+  const cols = kernelRuns(kernels);
   if (!cols.length) return [];
   const names = [];
   for (const [, k] of cols) for (const e of k.entries) if (!names.some((n) => n.name === e.name)) names.push(e);
@@ -84,16 +108,19 @@ function limits(kernels) {
   const add = (label, k) => {
     if (!k) return;
     const best = (g) => k.entries.filter((e) => e.group === g);
-    const chains = best('peak')
-      .map((e) => `${e.name}: ${f(e.gflops)}`)
-      .join('; ');
+    const chains = [...best('peak'), ...best('fma peak')].map((e) => `${e.name}: ${f(e.gflops)}`).join('; ');
     const bw = best('bandwidth')
       .map((e) => `${e.name}: ${f(e.gbs)} GB/s`)
       .join('; ');
-    rows.push(`| ${label} | **${f(k.peak_gflops)}** | ${k.read_gbs ? f(k.read_gbs) : '—'} | ${chains} | ${bw} |`);
+    const fused = k.fma_peak_gflops ? ` (fused: ${f(k.fma_peak_gflops)})` : '';
+    rows.push(
+      `| ${label} | **${f(k.peak_gflops)}**${fused} | ${k.read_gbs ? f(k.read_gbs) : '—'} | ${chains} | ${bw} |`,
+    );
   };
   add('WASM SIMD128, Node', kernels.wasmNode);
+  add('WASM relaxed SIMD, Node (--experimental-wasm-relaxed-simd)', kernels.relaxedNode);
   add('WASM SIMD128, Chromium', kernels.wasmChromium);
+  add('WASM relaxed SIMD, Chromium', kernels.relaxedChromium);
   add(`native ${kernels.native?.arch ?? ''} (FMA)`, kernels.native);
   if (!rows.length) return [];
   return [
@@ -103,7 +130,8 @@ function limits(kernels) {
     '',
     'Peak: many independent vector mul+add streams in registers, one core. "chains": acc = acc·m + c (the mul on the',
     'dependency chain; wasm SIMD128 has no FMA); "acc += x*y(L1)": the GEMM form, products off the chain, one operand',
-    'loaded from L1. The best variant is the peak every "% of peak" refers to.',
+    'loaded from L1. The best mul+add variant is the peak every "% of peak" refers to. The relaxed-SIMD builds also',
+    'measure the same forms with f32x4.relaxed_madd ("fma ...", shown as "fused"), which the kernels of those builds use.',
   ];
 }
 
@@ -131,7 +159,7 @@ function targets(data) {
       }
       if (parts.length)
         out.push(
-          `| ${section === 'attention' ? 'Attention op' : 'Multi-head op'} >= 1.5x faster than the fastest of onnxruntime-web and tfjs-wasm, every shape (${name}) | ${parts.join('; ')} | ${verdict(all)} |`,
+          `| ${section === 'attention' ? 'Attention op' : 'Multi-head op'} >= 1.5x faster than the fastest of onnxruntime-web and tfjs-wasm, every shape (${name}, ${env.env?.simdArch}) | ${parts.join('; ')} | ${verdict(all)} |`,
         );
     }
   for (const [name, env, peak] of envs) {
@@ -147,14 +175,10 @@ function targets(data) {
     }
     if (parts.length)
       out.push(
-        `| Attention op >= 80% of the SIMD mul+add peak at T >= 128, through the API (${name}) | ${parts.join('; ')} | ${verdict(all)} |`,
+        `| Attention op >= 80% of the SIMD mul+add peak at T >= 128, through the API (${name}, ${env.env?.simdArch}) | ${parts.join('; ')} | ${verdict(all)} |`,
       );
   }
-  for (const [label, k] of [
-    ['Node', data.kernels.wasmNode],
-    ['Chromium', data.kernels.wasmChromium],
-  ]) {
-    if (!k) continue;
+  for (const [label, k] of kernelRuns(data.kernels).filter(([l]) => l.startsWith('wasm'))) {
     const parts = [];
     let all = true;
     for (const e of k.entries.filter(
@@ -170,7 +194,7 @@ function targets(data) {
     }
     if (parts.length)
       out.push(
-        `| Attention kernel (C++, no JS copies) >= 80% of peak at T >= 128 (wasm, ${label}) | ${parts.join('; ')} | ${verdict(all)} |`,
+        `| Attention kernel (C++, no JS copies) >= 80% of the mul+add peak at T >= 128 (${label}) | ${parts.join('; ')} | ${verdict(all)} |`,
       );
   }
   for (const [name, env] of envs) {
@@ -209,10 +233,11 @@ function targets(data) {
 
 function apiOverhead(data) {
   const lines = [];
-  for (const [name, env, k] of [
-    ['Node', data.node, data.kernels.wasmNode],
-    ['Chromium', data.browser, data.kernels.wasmChromium],
+  for (const [name, env] of [
+    ['Node', data.node],
+    ['Chromium', data.browser],
   ]) {
+    const k = kernelsFor(data.kernels, name, env);
     if (!env || !k) continue;
     for (const c of env.results.filter((r) => r.section === 'attention')) {
       const api = c.results.attnscope?.stats?.median;
@@ -289,7 +314,11 @@ export function renderReport(data) {
     lines.push(
       '## Size',
       '',
-      `attnscope.wasm ${f(size.wasm / 1024)} KB (${f(size.wasmGzip / 1024)} KB gzip) + main entry JS minified ${f(size.js / 1024)} KB (${f(size.jsGzip / 1024)} KB gzip) = **${f(size.totalGzip / 1024)} KB gzip** (budget 150 KB).`,
+      `attnscope.wasm ${f(size.wasm / 1024)} KB (${f(size.wasmGzip / 1024)} KB gzip)` +
+        (size.relaxedWasm
+          ? `, attnscope.relaxed.wasm ${f(size.relaxedWasm / 1024)} KB (${f(size.relaxedWasmGzip / 1024)} KB gzip); a runtime loads one`
+          : '') +
+        ` + main entry JS minified ${f(size.js / 1024)} KB (${f(size.jsGzip / 1024)} KB gzip) = **${f(size.totalGzip / 1024)} KB gzip** (budget 150 KB).`,
       '',
     );
   return lines.join('\n');

@@ -6,6 +6,15 @@ import { AttnscopeError } from './errors.js';
 /** Where the wasm comes from. */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
+/**
+ * Which wasm build: 'simd128' (WebAssembly SIMD, every current runtime),
+ * 'relaxed' (relaxed SIMD's fused multiply-add: faster matrix products; Chromium
+ * 114+, Node 22+), or 'auto': relaxed where the runtime has it and the entry
+ * ships it ('attnscope' does; 'attnscope/single-file' inlines only simd128).
+ * The two builds agree to float rounding, not bit for bit.
+ */
+export type SimdBuild = 'auto' | 'relaxed' | 'simd128';
+
 const compiled = new Map<unknown, Promise<WebAssembly.Module>>();
 
 function isNode(): boolean {
@@ -56,6 +65,28 @@ export function compileWasm(source: WasmSource, base?: string): Promise<WebAssem
     compiled.set(key, promise);
   }
   return promise;
+}
+
+// (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)
+// prettier-ignore
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // header
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code section
+]);
+let relaxed: boolean | undefined;
+
+/** Whether this runtime runs WebAssembly relaxed SIMD (Chromium 114+, Node 22+; Node 20 behind a flag). */
+export function relaxedSimdSupported(): boolean {
+  if (relaxed === undefined) {
+    try {
+      relaxed = typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
 }
 
 /** Decodes base64 without eval or Node's Buffer (works in every realm). */

@@ -9,5 +9,8 @@ export * from './api.js';
 
 let bytes: Uint8Array | undefined;
 
-/** Loads the inlined module (decoded and compiled once) and starts an engine. */
-export const createEngine = makeCreateEngine(() => (bytes ??= base64ToBytes(wasmBase64)), import.meta.url);
+/**
+ * Loads the inlined module (decoded and compiled once) and starts an engine.
+ * Only the simd128 build is inlined: one copy keeps the file small.
+ */
+export const createEngine = makeCreateEngine(() => (bytes ??= base64ToBytes(wasmBase64)), import.meta.url, false);

@@ -1,4 +1,5 @@
 // Messages between WorkerEngine (worker.ts) and the worker (worker-main.ts).
+import type { SimdBuild } from './loader.js';
 
 /** Synchronous compute in the worker: one at a time, in order. */
 export type ComputeOp =
@@ -22,6 +23,7 @@ export interface InitMessage {
   type: 'init';
   /** URL of the wasm, or a compiled module; the worker's default otherwise. */
   wasm?: string | WebAssembly.Module;
+  simd?: SimdBuild;
 }
 
 export interface CallMessage {

@@ -9,6 +9,7 @@
 import { AttnscopeError } from './errors.js';
 import type { ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult } from './model.js';
 import type { PresetOptions } from './presets.js';
+import type { SimdBuild } from './loader.js';
 import type { LoadOptions } from './sources.js';
 import type {
   AttentionInput,
@@ -27,12 +28,15 @@ export { AttnscopeError, type ErrorCode } from './errors.js';
 export type * from './types.js';
 export type { ModelInfo, ModelOutput, ModelSources, RunOptions, RunResult, Token } from './model.js';
 export type { LoadOptions, Progress, Source } from './sources.js';
+export type { SimdBuild } from './loader.js';
 
 export interface WorkerEngineOptions {
   /** The worker script; defaults to worker-main.js beside this module. */
   workerUrl?: string | URL;
   /** The wasm for the worker to load (a URL, or a compiled module); the worker's default otherwise. */
   wasm?: string | URL | WebAssembly.Module;
+  /** Which default wasm the worker loads (see EngineOptions.simd). */
+  simd?: SimdBuild;
 }
 
 export interface CallOptions {
@@ -167,6 +171,7 @@ export class WorkerMultiHeadLayer extends WorkerObject {
 export class WorkerEngine {
   readonly #url: URL;
   readonly #wasm?: string | WebAssembly.Module;
+  readonly #simd?: SimdBuild;
   #channel: Promise<Channel> | null = null;
   #ready: Promise<string> | null = null;
   #queue: Job[] = [];
@@ -182,6 +187,7 @@ export class WorkerEngine {
     this.#url = new URL(options.workerUrl ?? './worker-main.js', import.meta.url);
     const wasm = options.wasm;
     this.#wasm = wasm instanceof URL ? wasm.href : wasm;
+    this.#simd = options.simd;
     const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
     if (disposeSymbol) (this as unknown as Record<symbol, () => void>)[disposeSymbol] = () => this.dispose();
   }
@@ -332,7 +338,7 @@ export class WorkerEngine {
     };
     this.#channel = spawn(this.#url, (reply) => this.#onReply(reply, ready, crash), crash);
     this.#channel.then(
-      (c) => c.post({ type: 'init', wasm: this.#wasm }, []),
+      (c) => c.post({ type: 'init', wasm: this.#wasm, simd: this.#simd }, []),
       (err: unknown) => crash(String(err)),
     );
     readyPromise.catch(() => {

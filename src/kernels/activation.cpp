@@ -15,7 +15,8 @@ struct GeluInPlace {
     std::size_t i = 0;
     for (; i + W <= n; i += W) {
       const B v = B::load_unaligned(x + i);
-      const B inner = kind == Gelu::kTanh ? xsimd::tanh(k * xsimd::fma(c * v, v * v, v)) : xsimd::erf(v * inv_sqrt2);
+      const B inner =
+          kind == Gelu::kTanh ? xsimd::tanh(k * madd(c * v, v * v, v)) : xsimd::erf(v * inv_sqrt2);
       (half * v * (one + inner)).store_unaligned(x + i);
     }
     scalar::gelu(kind, x + i, n - i);
@@ -24,6 +25,8 @@ struct GeluInPlace {
 
 }  // namespace
 
-void gelu(Gelu kind, float* x, std::size_t n) { GeluInPlace<arch>{}(kind, x, n); }
+void gelu(Gelu kind, float* x, std::size_t n) {
+  GeluInPlace<arch>{}(kind, x, n);
+}
 
 }  // namespace attnscope::kernels

@@ -49,15 +49,15 @@ struct Tanh {
   B operator()(B x0) const {
     const B x = xsimd::min(xsimd::max(x0, nclamp), clamp);
     const B x2 = x * x;
-    B p = xsimd::fma(x2, a13, a11);
-    p = xsimd::fma(x2, p, a9);
-    p = xsimd::fma(x2, p, a7);
-    p = xsimd::fma(x2, p, a5);
-    p = xsimd::fma(x2, p, a3);
-    p = xsimd::fma(x2, p, a1);
-    B q = xsimd::fma(x2, b6, b4);
-    q = xsimd::fma(x2, q, b2);
-    q = xsimd::fma(x2, q, b0);
+    B p = madd(x2, a13, a11);
+    p = madd(x2, p, a9);
+    p = madd(x2, p, a7);
+    p = madd(x2, p, a5);
+    p = madd(x2, p, a3);
+    p = madd(x2, p, a1);
+    B q = madd(x2, b6, b4);
+    q = madd(x2, q, b2);
+    q = madd(x2, q, b0);
     return xsimd::select(xsimd::abs(x0) < tiny, x0, x * p / q);
   }
 };
@@ -75,8 +75,7 @@ struct AdditiveScores {
       B acc(0.f);
       std::size_t p = 0;
       for (; p + W <= h; p += W)
-        acc = xsimd::fma(B::load_unaligned(v + p), tanh(B::load_unaligned(a + p) + B::load_unaligned(b + p)),
-                         acc);
+        acc = madd(B::load_unaligned(v + p), tanh(B::load_unaligned(a + p) + B::load_unaligned(b + p)), acc);
       float sum = xsimd::reduce_add(acc);
       for (; p < h; ++p) sum += v[p] * std::tanh(a[p] + b[p]);
       out[j] = sum;

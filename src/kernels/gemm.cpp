@@ -107,8 +107,8 @@ struct Kernels {
       const B b0 = B::load_unaligned(pb), b1 = B::load_unaligned(pb + W);
       for (std::size_t r = 0; r < MR; ++r) {
         const B ar(ap[r]);
-        c0[r] = xsimd::fma(ar, b0, c0[r]);
-        c1[r] = xsimd::fma(ar, b1, c1[r]);
+        c0[r] = madd(ar, b0, c0[r]);
+        c1[r] = madd(ar, b1, c1[r]);
       }
     }
     const B va(alpha);
@@ -117,8 +117,8 @@ struct Kernels {
         float* out = C + r * ldc;
         B x0 = c0[r] * va, x1 = c1[r] * va;
         if (beta != 0.f) {
-          x0 = xsimd::fma(B(beta), B::load_unaligned(out), x0);
-          x1 = xsimd::fma(B(beta), B::load_unaligned(out + W), x1);
+          x0 = madd(B(beta), B::load_unaligned(out), x0);
+          x1 = madd(B(beta), B::load_unaligned(out + W), x1);
         }
         x0.store_unaligned(out);
         x1.store_unaligned(out + W);
@@ -191,10 +191,10 @@ struct Kernels {
           const float *b0 = Bp + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
           for (std::size_t j = 0; j < Nv; j += W) {
             B x = B::load_aligned(acc + j);
-            x = xsimd::fma(a0, B::load_unaligned(b0 + j), x);
-            x = xsimd::fma(a1, B::load_unaligned(b1 + j), x);
-            x = xsimd::fma(a2, B::load_unaligned(b2 + j), x);
-            x = xsimd::fma(a3, B::load_unaligned(b3 + j), x);
+            x = madd(a0, B::load_unaligned(b0 + j), x);
+            x = madd(a1, B::load_unaligned(b1 + j), x);
+            x = madd(a2, B::load_unaligned(b2 + j), x);
+            x = madd(a3, B::load_unaligned(b3 + j), x);
             x.store_aligned(acc + j);
           }
         }
@@ -202,14 +202,14 @@ struct Kernels {
           const B ap(a[p]);
           const float* b = Bp + p * ldb;
           for (std::size_t j = 0; j < Nv; j += W)
-            xsimd::fma(ap, B::load_unaligned(b + j), B::load_aligned(acc + j)).store_aligned(acc + j);
+            madd(ap, B::load_unaligned(b + j), B::load_aligned(acc + j)).store_aligned(acc + j);
         }
         for (std::size_t j = Nv; j < N; ++j)
           for (std::size_t q = s0; q < s1; ++q) acc[j] = acc[j] + a[q] * Bp[q * ldb + j];
         const float bb = s0 == 0 ? beta : 1.f;
         for (std::size_t j = 0; j < Nv; j += W) {
           B x = B::load_aligned(acc + j) * va;
-          if (bb != 0.f) x = xsimd::fma(B(bb), B::load_unaligned(c + j), x);
+          if (bb != 0.f) x = madd(B(bb), B::load_unaligned(c + j), x);
           x.store_unaligned(c + j);
         }
         for (std::size_t j = Nv; j < N; ++j) {
@@ -234,7 +234,7 @@ struct Kernels {
       for (int r = 0; r < MA; ++r) a[r] = B::load_unaligned(A + r * lda + p);
       for (int t = 0; t < NB; ++t) {
         const B b = B::load_unaligned(Bp + t * ldb + p);
-        for (int r = 0; r < MA; ++r) acc[r][t] = xsimd::fma(a[r], b, acc[r][t]);
+        for (int r = 0; r < MA; ++r) acc[r][t] = madd(a[r], b, acc[r][t]);
       }
     }
     for (int r = 0; r < MA; ++r)
@@ -340,7 +340,11 @@ void gemm(Transpose tb, std::size_t M, std::size_t N, std::size_t Kd, float alph
 }
 
 const char* arch_name() {
+#ifdef __wasm_relaxed_simd__
+  return "wasm+relaxed";
+#else
   return arch::name();
+#endif
 }
 
 }  // namespace attnscope::kernels

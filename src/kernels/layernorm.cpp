@@ -10,7 +10,8 @@ struct LayerNormRow {
   using B = xsimd::batch<float, Arch>;
   static constexpr std::size_t W = B::size;
 
-  void operator()(const float* x, std::size_t n, const float* gamma, const float* beta, float eps, float* y) const {
+  void operator()(const float* x, std::size_t n, const float* gamma, const float* beta, float eps,
+                  float* y) const {
     // Two passes (mean, then centred variance): the one-pass E[x^2] - E[x]^2
     // loses everything when |mean| >> std, as in GPT-2's large residuals.
     B acc(0.f);
@@ -24,7 +25,7 @@ struct LayerNormRow {
     i = 0;
     for (; i + W <= n; i += W) {
       const B d = B::load_unaligned(x + i) - vmean;
-      acc = xsimd::fma(d, d, acc);
+      acc = madd(d, d, acc);
     }
     float var = xsimd::reduce_add(acc);
     for (; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
@@ -32,7 +33,8 @@ struct LayerNormRow {
     const B vinv(inv);
     i = 0;
     for (; i + W <= n; i += W)
-      xsimd::fma((B::load_unaligned(x + i) - vmean) * vinv, B::load_unaligned(gamma + i), B::load_unaligned(beta + i))
+      madd((B::load_unaligned(x + i) - vmean) * vinv, B::load_unaligned(gamma + i),
+           B::load_unaligned(beta + i))
           .store_unaligned(y + i);
     for (; i < n; ++i) y[i] = (x[i] - mean) * inv * gamma[i] + beta[i];
   }
@@ -40,7 +42,8 @@ struct LayerNormRow {
 
 }  // namespace
 
-void layer_norm_row(const float* x, std::size_t n, const float* gamma, const float* beta, float eps, float* y) {
+void layer_norm_row(const float* x, std::size_t n, const float* gamma, const float* beta, float eps,
+                    float* y) {
   LayerNormRow<arch>{}(x, n, gamma, beta, eps, y);
 }
 

@@ -44,14 +44,14 @@ struct NegExp {
         c5(g_exp_constants[8]),
         one(g_exp_constants[9]) {}
   B operator()(B x) const {
-    x = xsimd::max(x, floor);                // (-inf too)
-    const B kb = xsimd::fma(x, log2e, big);  // k + 127 = round(x / ln 2) + 127, in the low mantissa bits
+    x = xsimd::max(x, floor);          // (-inf too)
+    const B kb = madd(x, log2e, big);  // k + 127 = round(x / ln 2) + 127, in the low mantissa bits
     const B k = kb - big;
     const B r = xsimd::fnma(k, ln2lo, xsimd::fnma(k, ln2hi, x));
     // Estrin's scheme: the loop is bound by the latency of this chain.
     const B r2 = r * r;
-    const B q = xsimd::fma(xsimd::fma(c5, r, c4), r2, xsimd::fma(c3, r, c2));
-    const B y = xsimd::fma(q, r2, r + one);
+    const B q = madd(madd(c5, r, c4), r2, madd(c3, r, c2));
+    const B y = madd(q, r2, r + one);
     // (k + 127) << 23: the exponent field of 2^k (the bits of big shift out).
     return y * xsimd::bitwise_cast<float>(xsimd::bitwise_cast<std::int32_t>(kb) << 23);
   }

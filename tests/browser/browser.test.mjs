@@ -11,6 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ const MAX_MAIN_THREAD_GAP_MS = 100;
 let server; // { origin, requests, close }
 let context; // playwright BrowserContext (persistent, fresh profile)
 let userDataDir;
-let node; // reference results computed in this process
+let node; // reference results computed in Node, per wasm build: { [simdArch]: results }
 let scenarios; // tests/js/scenarios.mjs
 let launchMs;
 
@@ -45,6 +46,7 @@ before(async () => {
   for (const file of [
     'dist/index.js',
     'dist/attnscope.wasm',
+    'dist/attnscope.relaxed.wasm',
     'dist/attnscope.single.js',
     'dist/attnscope.global.js',
     'dist/worker.js',
@@ -64,10 +66,7 @@ before(async () => {
   }
 
   scenarios = await import('../js/scenarios.mjs');
-  const { createEngine } = await import('../../dist/index.js');
-  const engine = await createEngine();
-  node = { simdArch: engine.simdArch, results: await scenarios.runScenarios(engine) };
-  engine.dispose();
+  node = { wasm: await referenceResults('simd128'), 'wasm+relaxed': await referenceResults('relaxed') };
 
   server = await startServer({ root: ROOT });
   userDataDir = mkdtempSync(join(tmpdir(), 'attnscope-chromium-'));
@@ -193,23 +192,59 @@ const layoutOf = (results) =>
 const countValues = (results) =>
   Object.values(results).reduce((n, a) => n + Object.values(a).reduce((m, v) => m + v.length, 0), 0);
 
-/** Asserts a page's scenario bits equal Node's results bit for bit; returns how many floats were compared. */
-function assertSameAsNode(bits, label) {
-  assert.ok(bits && typeof bits === 'object', `${label}: no results`);
-  const browser = fromBits(bits);
-  assert.deepEqual(
-    layoutOf(browser),
-    layoutOf(node.results),
-    `${label}: the scenarios or their sizes differ from Node's`,
+/**
+ * runScenarios() in Node on one wasm build ('simd128' or 'relaxed'). Node < 22 runs
+ * relaxed SIMD only behind a V8 flag: then a child Node with the flag computes it.
+ */
+async function referenceResults(simd) {
+  const { createEngine, relaxedSimdSupported } = await import('../../dist/index.js');
+  if (simd === 'simd128' || relaxedSimdSupported()) {
+    const engine = await createEngine({ simd });
+    const results = await scenarios.runScenarios(engine);
+    engine.dispose();
+    return results;
+  }
+  const url = (p) => JSON.stringify(new URL(p, import.meta.url).href);
+  const script = `
+    const { createEngine } = await import(${url('../../dist/index.js')});
+    const { runScenarios } = await import(${url('../js/scenarios.mjs')});
+    const engine = await createEngine({ simd: 'relaxed' });
+    const bits = {};
+    for (const [name, arrays] of Object.entries(await runScenarios(engine)))
+      bits[name] = Object.fromEntries(
+        Object.entries(arrays).map(([k, v]) => [k, Array.from(new Uint32Array(new Float32Array(v).buffer))]));
+    process.stdout.write(JSON.stringify(bits));`;
+  const out = execFileSync(
+    process.execPath,
+    ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script],
+    { maxBuffer: 1 << 30 },
   );
-  const diffs = scenarios.diffResults(node.results, browser);
-  assert.deepEqual(diffs, [], `${label}: results differ from Node (node vs browser)`);
+  return fromBits(JSON.parse(out));
+}
+
+/** Node's results for the build a page ran (its simdArch). */
+function referenceFor(simdArch, label) {
+  assert.ok(node[simdArch], `${label}: simdArch ${simdArch} is not one of ${Object.keys(node).join(', ')}`);
+  return node[simdArch];
+}
+
+/**
+ * Asserts a page's scenario bits equal Node's results on the same wasm build bit
+ * for bit; returns how many floats were compared.
+ */
+function assertSameAsNode(bits, label, simdArch) {
+  assert.ok(bits && typeof bits === 'object', `${label}: no results`);
+  const reference = referenceFor(simdArch, label);
+  const browser = fromBits(bits);
+  assert.deepEqual(layoutOf(browser), layoutOf(reference), `${label}: the scenarios or their sizes differ from Node's`);
+  const diffs = scenarios.diffResults(reference, browser);
+  assert.deepEqual(diffs, [], `${label}: results differ from Node on the ${simdArch} build (node vs browser)`);
   return countValues(browser);
 }
 
-/** The Node result of one scenario's `key`, as bit patterns. */
-function nodeBits(name, key) {
-  return Array.from(new Uint32Array(new Float32Array(node.results[name][key]).buffer));
+/** The Node result of one scenario's `key` on a build, as bit patterns. */
+function nodeBits(name, key, simdArch) {
+  return Array.from(new Uint32Array(new Float32Array(referenceFor(simdArch, name)[name][key]).buffer));
 }
 
 function assertError(err, code, label) {
@@ -221,17 +256,29 @@ function assertError(err, code, label) {
 
 // ---------------------------------------------------------------- checks shared by plain and CSP runs
 
+// Chromium has relaxed SIMD: by default the main entry loads attnscope.relaxed.wasm; simd: 'simd128' the other.
 async function checkMainEntry(t, { csp }) {
-  const { result, requests, elapsedMs } = await runPage('/tests/browser/scenarios.html?entry=main', { csp });
-  assert.equal(result.simdArch, 'wasm');
-  assert.equal(result.simdArch, node.simdArch);
-  const n = assertSameAsNode(result.bits, `main entry${csp ? ' (CSP)' : ''}`);
-  const wasmRequests = requests.filter((u) => u.endsWith('/dist/attnscope.wasm'));
-  assert.equal(wasmRequests.length, 1, 'the main entry loads attnscope.wasm beside it, once');
-  t.diagnostic(
-    `main entry${csp ? ' + CSP' : ''}: ${n} floats identical to Node; simdArch=${result.simdArch}; ` +
-      `import ${ms(result.importMs)}, createEngine ${ms(result.createMs)}, scenarios ${ms(result.runMs)}, page ${ms(elapsedMs)}`,
-  );
+  for (const [simd, arch, file] of [
+    ['auto', 'wasm+relaxed', 'attnscope.relaxed.wasm'],
+    ['simd128', 'wasm', 'attnscope.wasm'],
+  ]) {
+    const { result, requests, elapsedMs } = await runPage(`/tests/browser/scenarios.html?entry=main&simd=${simd}`, {
+      csp,
+    });
+    const label = `main entry, simd ${simd}${csp ? ' (CSP)' : ''}`;
+    assert.equal(result.simdArch, arch, label);
+    const n = assertSameAsNode(result.bits, label, result.simdArch);
+    const wasmRequests = requests.filter((u) => /\.wasm($|\?)/.test(u));
+    assert.deepEqual(
+      wasmRequests.map((u) => u.slice(u.lastIndexOf('/') + 1)),
+      [file],
+      `${label}: loads ${file} beside it, once, and no other wasm`,
+    );
+    t.diagnostic(
+      `${label}: ${n} floats identical to Node's ${arch} build; ` +
+        `import ${ms(result.importMs)}, createEngine ${ms(result.createMs)}, scenarios ${ms(result.runMs)}, page ${ms(elapsedMs)}`,
+    );
+  }
 }
 
 async function checkSingleFile(t, { csp }) {
@@ -239,8 +286,8 @@ async function checkSingleFile(t, { csp }) {
     csp,
     blockWasm: true,
   });
-  assert.equal(result.simdArch, 'wasm');
-  const n = assertSameAsNode(result.bits, `single-file entry${csp ? ' (CSP)' : ''}`);
+  assert.equal(result.simdArch, 'wasm', 'the single-file entry inlines the simd128 build only');
+  const n = assertSameAsNode(result.bits, `single-file entry${csp ? ' (CSP)' : ''}`, result.simdArch);
   assert.deepEqual(blocked, [], 'the single-file entry must not request any .wasm file');
   assert.deepEqual(
     requests.filter((u) => /\.wasm($|\?)/.test(u)),
@@ -257,8 +304,8 @@ async function checkSingleFile(t, { csp }) {
 async function checkWorker(t, { csp }) {
   const { result: r, requests, elapsedMs } = await runPage('/tests/browser/worker.html', { csp });
   const label = `worker entry${csp ? ' (CSP)' : ''}`;
-  assert.equal(r.simdArch, 'wasm');
-  const n = assertSameAsNode(r.bits, label);
+  assert.equal(r.simdArch, 'wasm+relaxed', `${label}: the worker loads the relaxed build where it can`);
+  const n = assertSameAsNode(r.bits, label, r.simdArch);
   assert.ok(
     requests.some((u) => u.endsWith('/dist/worker-main.js')),
     'the worker script was loaded',
@@ -267,11 +314,15 @@ async function checkWorker(t, { csp }) {
   // Abort of a queued call; the call ahead of it and the next call are fine.
   assertError(r.queuedAbort, 'aborted', `${label}: aborted queued call`);
   assert.equal(r.runningAheadOk, true, `${label}: the call ahead of the aborted one must complete`);
-  assert.deepEqual(r.afterQueuedAbort, nodeBits('dot', 'context'), `${label}: the call after an abort`);
+  assert.deepEqual(r.afterQueuedAbort, nodeBits('dot', 'context', r.simdArch), `${label}: the call after an abort`);
   assertError(r.preAborted, 'aborted', `${label}: already-aborted signal`);
   // Abort of the running call: the worker is replaced, the next call is answered.
   assertError(r.runningAbort, 'aborted', `${label}: aborted running call`);
-  assert.deepEqual(r.afterRunningAbort, nodeBits('dot', 'context'), `${label}: the call after aborting a running call`);
+  assert.deepEqual(
+    r.afterRunningAbort,
+    nodeBits('dot', 'context', r.simdArch),
+    `${label}: the call after aborting a running call`,
+  );
   // After dispose.
   assertError(r.afterDispose, 'disposed', `${label}: call after dispose()`);
 
@@ -300,11 +351,11 @@ async function checkErrors(t, entry) {
   const { result: r } = await runPage(`/tests/browser/errors.html?entry=${entry}`);
   assertError(r.nan, 'non_finite', `${entry}: NaN in q`);
   assertError(r.infMha, 'non_finite', `${entry}: Infinity in weights.wk`);
-  assertSameAsNode(r.afterNan, `${entry}: scenarios after a non_finite error`);
+  assertSameAsNode(r.afterNan, `${entry}: scenarios after a non_finite error`, r.simdArch);
   assertError(r.shortQ, 'shape_mismatch', `${entry}: q one element short`);
   assertError(r.badHeads, 'shape_mismatch', `${entry}: 5 heads for dModel 12`);
   assertError(r.invalid, 'invalid_argument', `${entry}: unknown scoring`);
-  assertSameAsNode(r.afterMismatch, `${entry}: scenarios after shape errors`);
+  assertSameAsNode(r.afterMismatch, `${entry}: scenarios after shape errors`, r.simdArch);
   assertError(r.disposed, 'disposed', `${entry}: attention after dispose()`);
   assertError(r.disposedMha, 'disposed', `${entry}: multiHeadAttention after dispose()`);
   t.diagnostic(
@@ -439,10 +490,10 @@ test(
         floatsOf(make[name]()),
         `${name}: file-page.js's copy of the scenario builder has drifted`,
       );
-      assert.deepEqual(Object.keys(r.outputs[name]).sort(), Object.keys(node.results[name]).sort(), name);
+      assert.deepEqual(Object.keys(r.outputs[name]).sort(), Object.keys(node.wasm[name]).sort(), name);
     }
     assert.deepEqual(
-      scenarios.diffResults(fromBits(r.outputs), node.results),
+      scenarios.diffResults(fromBits(r.outputs), node.wasm),
       [],
       'file:// results differ from Node (browser vs node)',
     );
@@ -457,19 +508,20 @@ test(
 test('g. two engines on one page: independent, second creation fast', { timeout: TEST_TIMEOUT }, async (t) => {
   const { result: r, requests } = await runPage('/tests/browser/two-engines.html');
   assert.equal(r.distinct, true);
-  assertSameAsNode(r.a, 'engine A');
-  assertSameAsNode(r.b, 'engine B');
+  assert.equal(r.simdArch, 'wasm+relaxed');
+  assertSameAsNode(r.a, 'engine A', r.simdArch);
+  assertSameAsNode(r.b, 'engine B', r.simdArch);
   assert.equal(r.aDisposed, true);
   assert.equal(r.bDisposedAfterA, false, 'disposing A must not dispose B');
   assertError(r.aCall, 'disposed', 'a call on the disposed engine A');
-  assertSameAsNode(r.bAfter, 'engine B after A was disposed');
+  assertSameAsNode(r.bAfter, 'engine B after A was disposed', r.simdArch);
   assert.ok(
     r.secondMs < r.firstMs,
     `the second createEngine() (${ms(r.secondMs)}) should be faster than the first (${ms(r.firstMs)}), which compiles`,
   );
-  const wasmFetches = requests.filter((u) => u.endsWith('/dist/attnscope.wasm')).length;
+  const wasmFetches = requests.filter((u) => u.endsWith('/dist/attnscope.relaxed.wasm')).length;
   t.diagnostic(
     `two engines: createEngine #1 ${ms(r.firstMs)}, #2 ${ms(r.secondMs)}, #3 ${ms(r.thirdMs)}; ` +
-      `attnscope.wasm fetched ${wasmFetches}x; B unaffected by A.dispose(); heaps A ${r.heaps.a.heapSize} B ${r.heaps.b.heapSize} bytes`,
+      `attnscope.relaxed.wasm fetched ${wasmFetches}x; B unaffected by A.dispose(); heaps A ${r.heaps.a.heapSize} B ${r.heaps.b.heapSize} bytes`,
   );
 });

@@ -16,7 +16,7 @@ report(async () => {
   const { AttnscopeError } = api;
   const engine = await api[factory]();
   const make = Object.fromEntries(SCENARIOS);
-  const out = { entry };
+  const out = { entry, simdArch: await engine.simdArch };
 
   // NaN in q, then the same engine computes correctly.
   const nanInput = make['dot']();

@@ -39,6 +39,7 @@ const T = { timeout: 60_000 };
 let server;
 let browser;
 let node; // { engine, models: { id: Model }, info }
+let nodeSimd; // the wasm build Node's engine runs: 'simd128', or 'relaxed' (Node 22+)
 let buildInfo;
 
 function newestMtime(dir) {
@@ -67,6 +68,7 @@ before(async () => {
 
   const { createEngine } = await import('../../dist/index.js');
   const engine = await createEngine();
+  nodeSimd = engine.simdArch === 'wasm+relaxed' ? 'relaxed' : 'simd128';
   const models = {};
   for (const m of buildInfo.models) {
     const dir = join(ROOT, m.dir);
@@ -107,10 +109,13 @@ after(async () => {
  * A fresh page that records problems: console errors, uncaught errors, failed
  * requests, HTTP errors, CSP violations, dialogs (alert from injected script).
  */
+// simd: the page's ?simd= (which wasm build its engine loads); pages whose numbers are compared with
+// Node's use nodeSimd, the build Node runs, so that they agree bit for bit.
 async function open(
   path,
-  { colorScheme = 'light', viewport = { width: 1200, height: 900 }, locale = 'en-US', allow = [] } = {},
+  { colorScheme = 'light', viewport = { width: 1200, height: 900 }, locale = 'en-US', allow = [], simd } = {},
 ) {
+  if (simd) path += `${path.includes('?') ? '&' : '?'}simd=${simd}`;
   const context = await browser.newContext({ colorScheme, viewport, locale, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
@@ -235,6 +240,7 @@ test('scripts/serve.mjs: MIME types, the CSP on every response, no way out of th
     '/attn-scope.js': [200, /text\/javascript/],
     '/attnscope-worker.js': [200, /text\/javascript/],
     '/attnscope.wasm': [200, /application\/wasm/],
+    '/attnscope.relaxed.wasm': [200, /application\/wasm/],
     '/page.css': [200, /text\/css/],
     '/tutorial.html': [200, /text\/html/],
     '/missing.html': [404],
@@ -253,8 +259,9 @@ test('scripts/serve.mjs: MIME types, the CSP on every response, no way out of th
 });
 
 test('typing a sentence renders the engine’s own numbers (data table == Node)', T, async () => {
-  const { page, done } = await open('/');
+  const { page, done } = await open('/', { simd: nodeSimd });
   await idle(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.simdArch), node.engine.simdArch);
   const first = await page.evaluate(() => Number(document.documentElement.dataset.firstResultMs));
   console.log(`first result (navigation start → first picture, default model, worker): ${first} ms`);
   const box = page.locator('attn-scope textarea');
@@ -294,6 +301,8 @@ test('typing a sentence renders the engine’s own numbers (data table == Node)'
 test('every view renders without console errors; screenshots of each', T, async () => {
   const { page, done } = await open('/');
   await idle(page);
+  const arch = await page.evaluate(() => document.documentElement.dataset.simdArch);
+  assert.equal(arch, 'wasm+relaxed', 'by default the page runs the relaxed-SIMD build where Chromium has it');
   await setAttrs(page, { text: "The animal didn't cross the street because it was too tired", layer: '1', head: '0' });
   await idle(page);
   const views = [
@@ -455,6 +464,8 @@ test('the file:// copy works with no server (classic scripts, engine and models 
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
   await idle(page);
+  const arch = await page.evaluate(() => document.documentElement.dataset.simdArch);
+  assert.equal(arch, 'wasm', 'the file:// copy inlines the simd128 build');
   const state = await page.evaluate(() => {
     const el = document.querySelector('attn-scope');
     return {
@@ -483,7 +494,7 @@ test('the file:// copy works with no server (classic scripts, engine and models 
 });
 
 test('a page with three elements: one engine, one worker, each its own text and view', T, async () => {
-  const { page, done } = await open('/three.html');
+  const { page, done } = await open('/three.html', { simd: nodeSimd });
   await idle(page);
   const states = await page.evaluate(() =>
     [...document.querySelectorAll('attn-scope')].map((el) => ({
@@ -694,7 +705,7 @@ test('no main-thread task over 50 ms while typing 200 characters', T, async () =
 });
 
 test('export (PNG, SVG, JSON, CSV) and the share link', T, async () => {
-  const { page, done } = await open('/');
+  const { page, done } = await open('/', { simd: nodeSimd });
   await idle(page);
   const out = {};
   for (const kind of ['png', 'svg', 'json', 'csv']) {
@@ -778,7 +789,7 @@ test(
   'models: the picker switches models; bad files give a plain-words error and the previous model keeps working',
   T,
   async () => {
-    const { page, done } = await open('/');
+    const { page, done } = await open('/', { simd: nodeSimd });
     await idle(page);
     await page.locator('attn-scope select.model-sel').selectOption('tiny-additive');
     await page.waitForFunction(() => document.querySelector('attn-scope').modelInfo?.scoring === 'additive');

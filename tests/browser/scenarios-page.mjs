@@ -1,6 +1,7 @@
 // runScenarios() through a main-thread entry, chosen by ?entry=:
 //   main    ../../dist/index.js              (fetches attnscope.wasm beside it)
 //   single  ../../dist/attnscope.single.js   (wasm inlined)
+// and ?simd= (auto, relaxed, simd128) for createEngine.
 import { params, report, toBits } from './harness.mjs';
 
 const ENTRIES = {
@@ -14,7 +15,8 @@ report(async () => {
   const t0 = performance.now();
   const [api, { runScenarios }] = await Promise.all([import(ENTRIES[entry]), import('../js/scenarios.mjs')]);
   const t1 = performance.now();
-  const engine = await api.createEngine();
+  const simd = params.get('simd');
+  const engine = await api.createEngine(simd ? { simd } : {});
   const t2 = performance.now();
   const results = await runScenarios(engine);
   const t3 = performance.now();

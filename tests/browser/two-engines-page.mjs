@@ -17,6 +17,7 @@ report(async () => {
   out.thirdMs = performance.now() - t;
   c.dispose();
 
+  out.simdArch = a.simdArch;
   out.distinct = a !== b;
   // Interleave the calls so shared state, if any, would show.
   const [ra, rb] = await Promise.all([runScenarios(a), runScenarios(b)]);

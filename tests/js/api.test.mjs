@@ -2,7 +2,8 @@
 // as AttnscopeError with the engine still working after, dispose.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AttnscopeError, createEngine } from '../../dist/index.js';
+import { AttnscopeError, createEngine, relaxedSimdSupported } from '../../dist/index.js';
+import * as single from '../../dist/attnscope.single.js';
 import { SCENARIOS, randomFloats, runScenarios } from './scenarios.mjs';
 import { assertClose, referenceAttention } from './reference.mjs';
 
@@ -337,6 +338,34 @@ describe('lifecycle', () => {
     const e = await createEngine();
     e[Symbol.dispose]();
     assert.equal(e.disposed, true);
+  });
+
+  test('simd picks the wasm build; a bad value or an unavailable build is a typed error', async () => {
+    const e = await createEngine({ simd: 'simd128' });
+    assert.equal(e.simdArch, 'wasm');
+    e.dispose();
+    await assert.rejects(
+      createEngine({ simd: 'avx' }),
+      (err) => err instanceof AttnscopeError && err.code === 'invalid_argument' && /simd128/.test(err.message),
+    );
+    if (relaxedSimdSupported()) {
+      const r = await createEngine({ simd: 'relaxed' });
+      assert.equal(r.simdArch, 'wasm+relaxed');
+      r.dispose();
+    } else {
+      await assert.rejects(
+        createEngine({ simd: 'relaxed' }),
+        (err) => err instanceof AttnscopeError && err.code === 'unsupported',
+      );
+    }
+    // The single-file entry inlines only the simd128 build.
+    await assert.rejects(
+      single.createEngine({ simd: 'relaxed' }),
+      (err) => err instanceof single.AttnscopeError && err.code === 'unsupported' && /inlines only/.test(err.message),
+    );
+    const s = await single.createEngine();
+    assert.equal(s.simdArch, 'wasm');
+    s.dispose();
   });
 
   test('a wasm source can be given explicitly, and a bad one is a load_failed error', async () => {

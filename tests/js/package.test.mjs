@@ -68,6 +68,26 @@ test('the installed package imports and runs in Node: main, single-file and work
   assert.equal(out.a[2], 0);
 });
 
+test('the installed package loads its relaxed-SIMD build where the runtime has it (Node 20: behind a flag)', () => {
+  const script = `
+    import { createEngine } from 'attnscope';
+    import { createWorkerEngine } from 'attnscope/worker';
+    const input = { q: [1, 0, 0, 1], k: [1, 0, 0, 1, 1, 1], v: [1, 2, 3, 4, 5, 6], shape: { t: 2, s: 3, d: 2 } };
+    const [relaxed, simd128, w] = await Promise.all([createEngine(), createEngine({ simd: 'simd128' }), createWorkerEngine()]);
+    const out = { arch: relaxed.simdArch, archs: [simd128.simdArch, await w.simdArch],
+      a: [...relaxed.attention(input).context], b: [...simd128.attention(input).context] };
+    w.dispose();
+    console.log(JSON.stringify(out));
+  `;
+  const project = join(installed, '..', '..');
+  writeFileSync(join(project, 'relaxed.mjs'), script);
+  const flags = ['--experimental-wasm-relaxed-simd'];
+  const out = JSON.parse(execFileSync('node', [...flags, 'relaxed.mjs'], { cwd: project, encoding: 'utf8' }));
+  assert.equal(out.arch, 'wasm+relaxed');
+  assert.deepEqual(out.archs, ['wasm', 'wasm+relaxed']);
+  for (let i = 0; i < out.a.length; i++) assert.ok(Math.abs(out.a[i] - out.b[i]) <= 1e-6 * Math.abs(out.b[i]) + 1e-6);
+});
+
 test('the shipped .d.ts files type-check a consumer (tsc, NodeNext resolution)', () => {
   const project = join(installed, '..', '..');
   writeFileSync(
@@ -105,13 +125,14 @@ test('the shipped .d.ts files type-check a consumer (tsc, NodeNext resolution)',
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', project], { stdio: 'inherit' });
 });
 
-test('size budget: wasm + JS of the main entry <= 150 KB gzip', async () => {
+test('size budget: wasm (either build) + JS of the main entry <= 150 KB gzip', async () => {
   const size = await engineSize(join(installed, 'dist'));
   const single = readFileSync(join(installed, 'dist', 'attnscope.single.js'));
   const kb = (n) => (n / 1024).toFixed(1);
   const total = size.totalGzip;
   console.log(
     `size: attnscope.wasm ${kb(size.wasm)} KB (${kb(size.wasmGzip)} KB gzip), ` +
+      `attnscope.relaxed.wasm ${kb(size.relaxedWasm)} KB (${kb(size.relaxedWasmGzip)} KB gzip), ` +
       `main entry JS minified ${kb(size.js)} KB (${kb(size.jsGzip)} KB gzip), ` +
       `total ${kb(total)} KB gzip; single-file ${kb(single.length)} KB (${kb(gzipSync(single, { level: 9 }).length)} KB gzip)`,
   );

@@ -26,9 +26,10 @@ class MainModel {
   }
 }
 
-export async function createBackend() {
-  const engine = await createEngine();
+export async function createBackend({ simd } = {}) {
+  const engine = await createEngine({ simd });
   return {
+    simdArch: engine.simdArch,
     async loadModel(sources, options) {
       return new MainModel(await engine.loadModel(sources, options));
     },

@@ -14,11 +14,21 @@ const models = new Map(); // id -> Promise<model>
 const custom = new Map(); // id -> { label, model }
 let customCount = 0;
 
+// ?simd=simd128 (or relaxed) picks the engine's wasm build; by default the
+// fastest the browser runs. The build in use is shown as <html data-simd-arch>.
+const simd = new URLSearchParams(globalThis.location?.search ?? '').get('simd') ?? undefined;
+
 export function engine() {
-  backend ??= createBackend().catch((err) => {
-    backend = null; // retried by the next call
-    throw err;
-  });
+  backend ??= createBackend({ simd }).then(
+    async (b) => {
+      document.documentElement.dataset.simdArch = await b.simdArch;
+      return b;
+    },
+    (err) => {
+      backend = null; // retried by the next call
+      throw err;
+    },
+  );
   return backend;
 }
 
@@ -50,8 +60,7 @@ function defaultSources(def, signal) {
 function prefetchOtherDefaults() {
   const later = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
   later(() => {
-    for (const def of DEFAULT_MODELS)
-      if (!def.inline && !models.has(def.id)) defaultSources(def).catch(() => {});
+    for (const def of DEFAULT_MODELS) if (!def.inline && !models.has(def.id)) defaultSources(def).catch(() => {});
   });
 }
 
