@@ -86,10 +86,11 @@ if (sections.has('kernels')) {
 
 // ---- Node -------------------------------------------------------------------------
 const suiteSections = [...sections].filter((s) => s !== 'kernels').join(',');
-let node = null;
-if (inNode && suiteSections) {
-  const out = join(ROOT, 'build/bench/node-results.json');
+// The Node suite in a child process: node flags, suite sections, extra suite arguments.
+async function nodeSuite(flags, suiteSections, extra, name) {
+  const out = join(ROOT, `build/bench/${name}.json`);
   const args = [
+    ...flags,
     join(ROOT, 'bench/lib/node-suite.mjs'),
     '--out',
     out,
@@ -101,17 +102,27 @@ if (inNode && suiteSections) {
     prep.tiny.dir,
     '--tiny-name',
     prep.tiny.name,
+    ...extra,
   ];
-  if (baselineDir) args.push('--baseline', baselineDir);
   if (quick) args.push('--quick');
   if (runs) args.push('--runs', runs);
-  log(`Node: ${process.execPath} ${args.slice(0, 1).join(' ')} ...`);
+  log(`Node: ${process.execPath} ${args.slice(0, flags.length + 1).join(' ')} ...`);
   await new Promise((ok, fail) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe'] });
     child.stderr.on('data', (d) => process.stderr.write(String(d).replace(/^(?!\s*$)/gm, '[node] ')));
     child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`the Node suite exited with ${code}`))));
   });
-  node = JSON.parse(readFileSync(out, 'utf8'));
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+let node = null;
+let nodeRelaxed = null;
+if (inNode && suiteSections) {
+  node = await nodeSuite([], suiteSections, baselineDir ? ['--baseline', baselineDir] : [], 'node-results');
+  // What Node 22+ runs by default (relaxed SIMD shipped): Node 20 with the V8 flag, the ops only,
+  // with the SIMD128 build alongside.
+  if (sections.has('ops') && existsSync(join(engineDir, 'attnscope.relaxed.wasm')))
+    nodeRelaxed = await nodeSuite(['--experimental-wasm-relaxed-simd'], 'ops', ['--with-simd128'], 'node-relaxed');
 }
 load.push(loadavg());
 
@@ -222,7 +233,7 @@ const meta = {
   tinyModel: prep.tiny.name,
   quick,
 };
-const data = { meta, kernels, node, browser, size };
+const data = { meta, kernels, node, nodeRelaxed, browser, size };
 writeFileSync(join(ROOT, 'build/bench/results.json'), JSON.stringify(data, null, 1));
 const md = renderReport(data);
 writeFileSync(outFile, md);

@@ -1,6 +1,7 @@
 // The suite in Node: all contenders in this one process.
 //   node bench/lib/node-suite.mjs --out FILE [--quick] [--runs N] [--sections ops,model]
 //                                 [--engine DIST_DIR] [--baseline DIST_DIR] [--tiny DIR]
+//                                 [--with-simd128]   (also the engine's SIMD128 build, by name 'attnscope (simd128)')
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,6 +29,8 @@ for (const [name, dir] of [
   if (!dir) continue;
   const { createEngine } = await import(pathToFileURL(join(resolve(dir), 'index.js')).href);
   engines.push({ name, createEngine });
+  if (name === 'attnscope' && process.argv.includes('--with-simd128'))
+    engines.push({ name: 'attnscope (simd128)', createEngine: () => createEngine({ simd: 'simd128' }) });
 }
 
 const ort = await import('onnxruntime-web');

@@ -71,9 +71,11 @@ const kernelRuns = (kernels) =>
     [`native ${kernels.native?.arch ?? ''}`, kernels.native],
   ].filter(([, k]) => k);
 
+const NODE_RELAXED = 'Node --experimental-wasm-relaxed-simd, as Node 22+ runs by default';
+
 // The kernel run behind an environment's API figures: the build its engine loaded.
 const kernelsFor = (kernels, name, env) =>
-  name === 'Node'
+  name.startsWith('Node')
     ? env?.env?.simdArch === 'wasm+relaxed'
       ? kernels.relaxedNode
       : kernels.wasmNode
@@ -139,6 +141,7 @@ function targets(data) {
   const out = [];
   const envs = [
     ['Node', data.node, data.kernels.wasmNode?.peak_gflops],
+    [NODE_RELAXED, data.nodeRelaxed, data.kernels.relaxedNode?.peak_gflops ?? data.kernels.wasmNode?.peak_gflops],
     ['Chromium', data.browser, data.kernels.wasmChromium?.peak_gflops ?? data.kernels.wasmNode?.peak_gflops],
   ].filter(([, e]) => e);
   const verdict = (ok) => (ok ? '**met**' : '**missed**');
@@ -235,6 +238,7 @@ function apiOverhead(data) {
   const lines = [];
   for (const [name, env] of [
     ['Node', data.node],
+    [NODE_RELAXED, data.nodeRelaxed],
     ['Chromium', data.browser],
   ]) {
     const k = kernelsFor(data.kernels, name, env);
@@ -257,7 +261,7 @@ function apiOverhead(data) {
 }
 
 export function renderReport(data) {
-  const { meta, kernels, node, browser, size } = data;
+  const { meta, kernels, node, nodeRelaxed, browser, size } = data;
   const m = meta.machine;
   const la = (l) => l.map((x) => x.toFixed(2)).join(' / ');
   const lines = [
@@ -293,21 +297,19 @@ export function renderReport(data) {
   ];
   for (const [title, env] of [
     ['Node', node],
+    [NODE_RELAXED, nodeRelaxed],
     ['Chromium (headless, not cross-origin isolated)', browser],
   ]) {
     if (!env) continue;
     lines.push(
-      `## ${title}: ${env.env.name === 'Node' ? `Node ${env.env.version}` : (env.env.version ?? env.env.userAgent)}`,
+      `## ${title === NODE_RELAXED ? 'Node with --experimental-wasm-relaxed-simd (what Node 22+ runs by default), ops only' : title}: ${env.env.name === 'Node' ? `Node ${env.env.version}` : (env.env.version ?? env.env.userAgent)}`,
       '',
     );
     lines.push(
       `attnscope SIMD arch: ${env.env.simdArch}; TensorFlow.js backends: ${env.env.tfBackends.join(', ')}; suite time ${f(env.env.seconds, 0)} s.`,
       '',
     );
-    const peak =
-      env === node
-        ? kernels.wasmNode?.peak_gflops
-        : (kernels.wasmChromium?.peak_gflops ?? kernels.wasmNode?.peak_gflops);
+    const peak = (kernelsFor(kernels, env === browser ? 'Chromium' : 'Node', env) ?? kernels.wasmNode)?.peak_gflops;
     lines.push(...caseTable(env, peak));
   }
   if (size)
