@@ -37,7 +37,7 @@ export interface EngineOptions {
 export type CreateEngine = (options?: EngineOptions) => Promise<Engine>;
 
 /** Whether to load the relaxed-SIMD build, given the option and whether the entry ships one. */
-export function wantRelaxed(simd: SimdBuild | undefined, shipped: boolean): boolean {
+function wantRelaxed(simd: SimdBuild | undefined, shipped: boolean): boolean {
   switch (simd ?? 'auto') {
     case 'simd128':
       return false;
@@ -63,8 +63,6 @@ export function makeCreateEngine(
   base: string,
   relaxedShipped: boolean,
 ): CreateEngine {
-  return async (options: EngineOptions = {}) => {
-    const relaxed = wantRelaxed(options.simd, relaxedShipped);
-    return Engine.instantiate(await compileWasm(options.wasm ?? defaultWasm(relaxed), base));
-  };
+  return async (options: EngineOptions = {}) =>
+    Engine.instantiate(await compileWasm(options.wasm ?? defaultWasm(wantRelaxed(options.simd, relaxedShipped)), base));
 }
