@@ -50,7 +50,7 @@ export class Engine {
     return new Engine(module);
   }
 
-  /** The SIMD instruction set the kernels run on ('wasm' for WebAssembly SIMD128). */
+  /** The SIMD instruction set the kernels run on: 'wasm' (WebAssembly SIMD128) or 'wasm+relaxed' (relaxed SIMD). */
   get simdArch(): string {
     return this.#live()[0].simdArch();
   }

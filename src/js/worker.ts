@@ -245,6 +245,7 @@ export class WorkerEngine {
     return new WorkerModel(this, r.model, r.info, this.generation);
   }
 
+  /** The worker engine's SIMD instruction set: 'wasm' or 'wasm+relaxed' (see Engine.simdArch). */
   get simdArch(): Promise<string> {
     return this.#start();
   }
