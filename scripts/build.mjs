@@ -23,7 +23,8 @@ mkdirSync(dist);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 copyFileSync(join(wasmDir, 'attnscope.mjs'), join(dist, 'attnscope.mjs'));
 copyFileSync(join(wasmDir, 'attnscope.wasm'), join(dist, 'attnscope.wasm'));
-copyFileSync(join(relaxedDir, 'attnscope.wasm'), join(dist, 'attnscope.relaxed.wasm'));
+const relaxed = readFileSync(join(relaxedDir, 'attnscope.wasm'));
+writeFileSync(join(dist, 'attnscope.relaxed.wasm'), relaxed);
 copyFileSync('src/js/attnscope.d.mts', join(dist, 'attnscope.d.mts'));
 
 // The single-file entry: inline the wasm as base64 and bundle everything.
@@ -56,6 +57,4 @@ await build({
 // Bundled into attnscope.single.js and attnscope.global.js; the types stay as single-file.d.ts.
 rmSync(join(dist, 'single-file.js'));
 rmSync(join(dist, 'attnscope.wasm.b64.js'));
-console.log(
-  `dist: attnscope.wasm ${wasm.length} B, attnscope.relaxed.wasm ${readFileSync(join(relaxedDir, 'attnscope.wasm')).length} B`,
-);
+console.log(`dist: attnscope.wasm ${wasm.length} B, attnscope.relaxed.wasm ${relaxed.length} B`);

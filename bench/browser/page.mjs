@@ -71,29 +71,25 @@ async function main() {
   };
   const quick = params.get('quick') === '1';
   const sections = new Set((params.get('sections') ?? 'ops,model').split(','));
-  let kernels = null;
-  if (sections.has('kernels')) {
-    const { default: createKernels } = await import('/build/bench/kernels.mjs');
-    log('kernels: peak and bandwidth');
-    kernels = await runKernels(createKernels, quick ? ['--quick', '--only', 'peak'] : ['--only', 'peak']);
-    log(`  peak ${kernels.peak_gflops.toFixed(1)} GFLOP/s, read ${kernels.read_gbs.toFixed(1)} GB/s`);
-    log('kernels: attention ops without the JS API');
-    const att = await runKernels(createKernels, quick ? ['--quick', '--only', 'attention'] : ['--only', 'attention']);
-    kernels.entries.push(...att.entries);
-  }
-  let relaxedKernels = null;
-  if (sections.has('kernels') && relaxed) {
-    const { default: createRelaxed } = await import('/build/bench/kernels-relaxed.mjs');
-    const bytes = new Uint8Array(await (await fetch('/build/bench/kernels-relaxed.wasm')).arrayBuffer());
-    log('kernels, relaxed-SIMD build: peaks and attention ops without the JS API');
-    relaxedKernels = await runKernels(createRelaxed, quick ? ['--quick', '--only', 'peak'] : ['--only', 'peak'], bytes);
-    const att = await runKernels(
-      createRelaxed,
-      quick ? ['--quick', '--only', 'attention'] : ['--only', 'attention'],
-      bytes,
-    );
-    relaxedKernels.entries.push(...att.entries);
-  }
+  // One kernel build: the limit (peaks, bandwidth), then the attention ops without the JS API.
+  const kernelRun = async (name, wasmBinary) => {
+    const { default: create } = await import(`/build/bench/${name}.mjs`);
+    const only = (part) => (quick ? ['--quick', '--only', part] : ['--only', part]);
+    log(`${name}: peaks and bandwidth`);
+    const out = await runKernels(create, only('peak'), wasmBinary);
+    log(`  peak ${out.peak_gflops.toFixed(1)} GFLOP/s, read ${out.read_gbs.toFixed(1)} GB/s`);
+    log(`${name}: attention ops without the JS API`);
+    out.entries.push(...(await runKernels(create, only('attention'), wasmBinary)).entries);
+    return out;
+  };
+  const kernels = sections.has('kernels') ? await kernelRun('kernels') : null;
+  const relaxedKernels =
+    sections.has('kernels') && relaxed
+      ? await kernelRun(
+          'kernels-relaxed',
+          new Uint8Array(await (await fetch('/build/bench/kernels-relaxed.wasm')).arrayBuffer()),
+        )
+      : null;
   const results = await runSuite(libs, {
     quick,
     runs: params.get('runs') ? Number(params.get('runs')) : undefined,

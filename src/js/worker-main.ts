@@ -118,7 +118,7 @@ async function call(id: number, op: string, input: any): Promise<unknown> {
 p.onMessage(async (msg) => {
   if (msg.type === 'init') {
     try {
-      engine = await createEngine({ ...(msg.wasm ? { wasm: msg.wasm } : {}), simd: msg.simd });
+      engine = await createEngine({ wasm: msg.wasm || undefined, simd: msg.simd });
       p.postMessage({ type: 'ready', simdArch: engine.simdArch });
     } catch (err) {
       p.postMessage({ type: 'failed', error: errorData(err) });
