@@ -6,11 +6,13 @@
 //
 //   node bench/run.mjs [--quick] [--runs N] [--no-browser | --browser-only]
 //                      [--sections kernels,ops,model] [--engine DIST] [--baseline DIST]
-//                      [--out FILE]
+//                      [--out FILE] [--no-lts]
 //
 //   --quick        5 runs, fewer cases: a smoke test (about 3 minutes)
 //   --engine DIST  the attnscope build to measure (default: dist/, built if missing)
 //   --baseline D   a second attnscope build measured alongside (before/after a kernel change)
+//   --no-lts       skip the current LTS Node (fetched from npm; see lib/node-lts.mjs); Node 20
+//                  with --experimental-wasm-relaxed-simd stands in for it
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -18,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { engineSize } from '../scripts/engine-size.mjs';
 import { runKernels } from './lib/kernels.mjs';
+import { ltsNode } from './lib/node-lts.mjs';
 import { prepare } from './lib/prepare.mjs';
 import { renderReport } from './lib/report.mjs';
 import { startServer } from './lib/server.mjs';
@@ -87,7 +90,7 @@ if (sections.has('kernels')) {
 // ---- Node -------------------------------------------------------------------------
 const suiteSections = [...sections].filter((s) => s !== 'kernels').join(',');
 // The Node suite in a child process: node flags, suite sections, extra suite arguments.
-async function nodeSuite(flags, suiteSections, extra, name) {
+async function nodeSuite(flags, suiteSections, extra, name, nodeBin = process.execPath) {
   const out = join(ROOT, `build/bench/${name}.json`);
   const args = [
     ...flags,
@@ -106,9 +109,9 @@ async function nodeSuite(flags, suiteSections, extra, name) {
   ];
   if (quick) args.push('--quick');
   if (runs) args.push('--runs', runs);
-  log(`Node: ${process.execPath} ${args.slice(0, flags.length + 1).join(' ')} ...`);
+  log(`Node: ${nodeBin} ${args.slice(0, flags.length + 1).join(' ')} ...`);
   await new Promise((ok, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(nodeBin, args, { stdio: ['ignore', 'inherit', 'pipe'] });
     child.stderr.on('data', (d) => process.stderr.write(String(d).replace(/^(?!\s*$)/gm, '[node] ')));
     child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`the Node suite exited with ${code}`))));
   });
@@ -117,12 +120,16 @@ async function nodeSuite(flags, suiteSections, extra, name) {
 
 let node = null;
 let nodeRelaxed = null;
+let nodeLts = null;
 if (inNode && suiteSections) {
   node = await nodeSuite([], suiteSections, baselineDir ? ['--baseline', baselineDir] : [], 'node-results');
-  // What Node 22+ runs by default (relaxed SIMD shipped): Node 20 with the V8 flag, the ops only,
-  // with the SIMD128 build alongside.
-  if (sections.has('ops') && existsSync(join(engineDir, 'attnscope.relaxed.wasm')))
-    nodeRelaxed = await nodeSuite(['--experimental-wasm-relaxed-simd'], 'ops', ['--with-simd128'], 'node-relaxed');
+  // The ops in the Node people run now (relaxed SIMD shipped), with the SIMD128 build alongside;
+  // where it cannot be had, Node 20 with the V8 flag stands in.
+  if (sections.has('ops') && existsSync(join(engineDir, 'attnscope.relaxed.wasm'))) {
+    const lts = flag('--no-lts') ? null : ltsNode(ROOT, log);
+    if (lts) nodeLts = await nodeSuite([], 'ops', ['--with-simd128'], 'node-lts', lts);
+    else nodeRelaxed = await nodeSuite(['--experimental-wasm-relaxed-simd'], 'ops', ['--with-simd128'], 'node-relaxed');
+  }
 }
 load.push(loadavg());
 
@@ -233,7 +240,7 @@ const meta = {
   tinyModel: prep.tiny.name,
   quick,
 };
-const data = { meta, kernels, node, nodeRelaxed, browser, size };
+const data = { meta, kernels, node, nodeRelaxed, nodeLts, browser, size };
 writeFileSync(join(ROOT, 'build/bench/results.json'), JSON.stringify(data, null, 1));
 const md = renderReport(data);
 writeFileSync(outFile, md);
