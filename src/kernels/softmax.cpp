@@ -21,8 +21,8 @@ volatile float g_exp_constants[] = {
     -88.f,                 // floor: k = round(-88 log2 e) = -127
     12583039.f,            // 1.5 * 2^23 + 127: rounds to an integer, + the bias
     1.44269504088896341f,  // log2(e)
-    0.693359375f,          // ln 2, high part (k * it is exact)
-    -2.12194440e-4f,       // ln 2, low part
+    -0.693359375f,         // -ln 2, high part (k * it is exact)
+    2.12194440e-4f,        // -ln 2, low part
     0.4999922811985016f,   // c2..c5: e^r ~ 1 + r + r^2 (c2 + c3 r + c4 r^2 + c5 r^3)
     0.16667115688323975f,
     0.041890550404787064f,
@@ -31,13 +31,13 @@ volatile float g_exp_constants[] = {
 
 template <class B>
 struct NegExp {
-  B floor, big, log2e, ln2hi, ln2lo, c2, c3, c4, c5, one;
+  B floor, big, log2e, neg_ln2hi, neg_ln2lo, c2, c3, c4, c5, one;
   NegExp()
       : floor(g_exp_constants[0]),
         big(g_exp_constants[1]),
         log2e(g_exp_constants[2]),
-        ln2hi(g_exp_constants[3]),
-        ln2lo(g_exp_constants[4]),
+        neg_ln2hi(g_exp_constants[3]),
+        neg_ln2lo(g_exp_constants[4]),
         c2(g_exp_constants[5]),
         c3(g_exp_constants[6]),
         c4(g_exp_constants[7]),
@@ -47,7 +47,10 @@ struct NegExp {
     x = xsimd::max(x, floor);          // (-inf too)
     const B kb = madd(x, log2e, big);  // k + 127 = round(x / ln 2) + 127, in the low mantissa bits
     const B k = kb - big;
-    const B r = xsimd::fnma(k, ln2lo, xsimd::fnma(k, ln2hi, x));
+    // r = x - k ln 2 as two madds (one instruction each under relaxed SIMD;
+    // xsimd's fnma is a mul and a sub even there). The negations are exact,
+    // so the SIMD128 build computes the same bits as with fnma.
+    const B r = madd(k, neg_ln2lo, madd(k, neg_ln2hi, x));
     // Estrin's scheme: the loop is bound by the latency of this chain.
     const B r2 = r * r;
     const B q = madd(madd(c5, r, c4), r2, madd(c3, r, c2));
