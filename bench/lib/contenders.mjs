@@ -159,6 +159,28 @@ export function attentionCase(libs, { T, d, heads }) {
         return { ...attnscopeHeads(engine, params), dispose: () => engine.dispose() };
       },
     });
+  // The same calls passing the last result as `out` (its arrays are filled again, no fresh
+  // JS arrays): what a caller in a loop can do. Informational: the runtimes return fresh
+  // arrays, and the targets use attnscope's fresh-array figures.
+  const main = libs.engines.find((e) => e.name === 'attnscope');
+  if (main)
+    contenders.push({
+      name: 'attnscope (out arrays)',
+      async setup() {
+        const engine = await main.createEngine();
+        const input = { q, k, v, shape: { t: T, s: T, d, heads }, withScores: false, scoring: 'scaled_dot' };
+        let r = engine.attention(input);
+        const again = engine.attention({ ...input, out: r });
+        if (again.weights !== r.weights) throw new Error('this build has no out arrays');
+        return {
+          run() {
+            r = engine.attention({ ...input, out: r });
+          },
+          outputs: () => ({ weights: r.weights, context: r.context }),
+          dispose: () => engine.dispose(),
+        };
+      },
+    });
   if (libs.ort)
     contenders.push({
       name: 'onnxruntime-web',

@@ -1,6 +1,7 @@
 // Moving data across the JS boundary: one copy in (a JS typed array into a
-// std::vector on the wasm heap), one copy out (a fresh JS Float32Array, so no
-// live view of the heap ever reaches the caller), and Status -> JS values.
+// std::vector on the wasm heap), one copy out (into a fresh JS Float32Array,
+// or the caller's own, so no live view of the heap ever reaches the caller),
+// and Status -> JS values.
 // The TypeScript layer has already checked every type; sizes are re-checked
 // here because a wrong one must give an error, not an abort.
 #pragma once
@@ -109,6 +110,23 @@ inline val to_js(const float* data, std::size_t n) {
   val out = val::global("Float32Array").new_(n);
   out.call<void>("set", val(emscripten::typed_memory_view(n, data)));
   return out;
+}
+
+// The caller's array for a result (opts[key], optional): checked before any
+// work to hold exactly `expected` elements, so the copy out cannot fail.
+inline Status check_out(const val& opts, const char* key, std::size_t expected) {
+  val v = val::undefined();
+  bool present = false;
+  return check_array(opts, key, expected, true, v, present);
+}
+
+// A result's JS array: a copy of [data, data + n) in the caller's opts[key]
+// (checked by check_out) when there is one, else in a fresh Float32Array.
+inline val result_array(const val& opts, const char* key, const float* data, std::size_t n) {
+  val target = opts[key];
+  if (target.isUndefined() || target.isNull()) return to_js(data, n);
+  target.call<void>("set", val(emscripten::typed_memory_view(n, data)));
+  return target;
 }
 
 inline val error_value(const Status& st) {

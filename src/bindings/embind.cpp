@@ -26,9 +26,11 @@ class Core {
  public:
   // opts: { q, k, v: Float32Array; heads, t, s, dq, dk, dv; scoring;
   //         temperature; causal; keyPadding?: Uint8Array; withScores;
-  //         W? | hidden, W1, W2, va, b1?, b2? (stacked per head) }
+  //         W? | hidden, W1, W2, va, b1?, b2? (stacked per head);
+  //         outScores?, outWeights?, outContext?: Float32Array }
   // q [heads, t, dq], k [heads, s, dk], v [heads, s, dv] -> weights
-  // [heads, t, s], context [heads, t, dv], scores [heads, t, s] if asked.
+  // [heads, t, s], context [heads, t, dv], scores [heads, t, s] if asked,
+  // each in its out* array when given.
   val attention(const val& opts) {
     std::size_t H = 0, T = 0, S = 0, dq = 0, dk = 0, dv = 0;
     Status st = read_size(opts, "heads", limits::kMaxHeads, H);
@@ -51,6 +53,9 @@ class Core {
     ScoringInputs si;
     if (st) st = si.read_scoring(opts, H, dq, dk);
     if (st) st = read_mask_and_temperature(opts, S, si.options);
+    if (st) st = check_out(opts, "outScores", with_scores ? H * T * S : 0);
+    if (st) st = check_out(opts, "outWeights", H * T * S);
+    if (st) st = check_out(opts, "outContext", H * T * dv);
     Floats scores, weights, context;
     if (st) {
       scores = Floats(with_scores ? H * T * S : 0);
@@ -65,9 +70,9 @@ class Core {
                            weights.data(), context.data());
     if (!st) return error_value(st);
     val out = ok_value();
-    if (with_scores) out.set("scores", to_js(scores.data(), scores.size()));
-    out.set("weights", to_js(weights.data(), weights.size()));
-    out.set("context", to_js(context.data(), context.size()));
+    if (with_scores) out.set("scores", result_array(opts, "outScores", scores.data(), scores.size()));
+    out.set("weights", result_array(opts, "outWeights", weights.data(), weights.size()));
+    out.set("context", result_array(opts, "outContext", context.data(), context.size()));
     return out;
   }
 };

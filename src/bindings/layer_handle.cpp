@@ -73,6 +73,8 @@ val LayerHandle::run(const val& opts) const {
   if (st && own_value) st = read_floats(opts, "value", S * d_value_in_, false, value);
   AttentionOptions options = scoring_.options;
   if (st) st = read_mask_and_temperature(opts, S, options);
+  if (st) st = check_out(opts, "outWeights", H * T * S);
+  if (st) st = check_out(opts, "outOutput", T * D);
   if (!st) return error_value(st);
   const float* k = own_key ? key.data() : query.data();
   const float* v = own_value ? value.data() : k;
@@ -80,8 +82,8 @@ val LayerHandle::run(const val& opts) const {
                           MatrixRef(v, S, d_value_in_), params(), options);
   if (!r) return error_value(r.status());
   val out = ok_value();
-  out.set("weights", to_js(r->weights.data(), r->weights.size()));
-  out.set("output", to_js(r->output.data(), r->output.size()));
+  out.set("weights", result_array(opts, "outWeights", r->weights.data(), r->weights.size()));
+  out.set("output", result_array(opts, "outOutput", r->output.data(), r->output.size()));
   return out;
 }
 

@@ -63,6 +63,21 @@ export interface AttentionInput {
   temperature?: number;
   /** Return the raw scores too (default true); false saves their copy out of wasm. */
   withScores?: boolean;
+  /**
+   * Arrays to write the results into instead of fresh ones: each a Float32Array
+   * of exactly the result's length, and the result returns it. A call in a
+   * loop that passes its last result as `out` allocates nothing in JS (a
+   * fresh 12 MB array costs Chromium several ms). Left untouched on an error.
+   * Main thread only: a worker's results arrive as transferred arrays.
+   */
+  out?: AttentionOutArrays;
+}
+
+/** Where attention() may write its results (any subset). */
+export interface AttentionOutArrays {
+  scores?: Float32Array;
+  weights?: Float32Array;
+  context?: Float32Array;
 }
 
 export interface AttentionOutput {
@@ -137,6 +152,8 @@ export interface MultiHeadRunInput {
   shape: { t: number; s?: number };
   mask?: Mask;
   temperature?: number;
+  /** Arrays to write the results into, as AttentionInput.out (main thread only). */
+  out?: { weights?: Float32Array; output?: Float32Array };
 }
 
 export interface MultiHeadOutput {

@@ -114,6 +114,39 @@ function objectOf(x: unknown, name: string): Record<string, unknown> {
   return x as Record<string, unknown>;
 }
 
+/**
+ * The caller's result arrays (`out`), checked against the results' lengths
+ * (`lengths`: result name -> elements; absent names are not results of this
+ * call), as the wire's outWeights, outContext, ... Two of them may not share
+ * memory: the second copy would overwrite the first. The previous result of
+ * the same call may be passed as it is.
+ */
+function outArrays(out: unknown, lengths: Record<string, number>): Record<string, Float32Array> {
+  if (out === undefined || out === null) return {};
+  const o = objectOf(out, 'out');
+  const wire: Record<string, Float32Array> = {};
+  const taken: Array<[string, Float32Array]> = [];
+  for (const [key, value] of Object.entries(o)) {
+    // (A previous result is a valid `out`: its shape is not an array to fill.)
+    if (value === undefined || key === 'shape') continue;
+    if (!(key in lengths))
+      fail('invalid_argument', `out.${key} is not a result of this call (${Object.keys(lengths).join(', ')})`);
+    if (!(value instanceof Float32Array)) fail('invalid_argument', `out.${key} must be a Float32Array`);
+    if (value.length !== lengths[key])
+      fail('shape_mismatch', `out.${key} has ${value.length} elements, the result has ${lengths[key]}`);
+    for (const [other, a] of taken)
+      if (
+        a.buffer === value.buffer &&
+        a.byteOffset < value.byteOffset + value.byteLength &&
+        value.byteOffset < a.byteOffset + a.byteLength
+      )
+        fail('invalid_argument', `out.${key} and out.${other} share memory`);
+    taken.push([key, value]);
+    wire[`out${key[0].toUpperCase()}${key.slice(1)}`] = value;
+  }
+  return wire;
+}
+
 export function attentionWire(input: AttentionInput): Record<string, unknown> {
   const i = objectOf(input, 'the input') as unknown as AttentionInput;
   const shape = objectOf(i.shape, 'shape');
@@ -141,6 +174,11 @@ export function attentionWire(input: AttentionInput): Record<string, unknown> {
     temperature: temperatureOf(i.temperature),
     ...maskOf(i.mask, s),
     ...paramsOf(scoring, i.params, heads, dq, dk),
+    ...outArrays(i.out, {
+      ...(withScores ? { scores: heads * t * s } : {}),
+      weights: heads * t * s,
+      context: heads * t * dv,
+    }),
   };
 }
 
@@ -191,7 +229,7 @@ export function layerRunWire(input: MultiHeadRunInput, shape: LayerShape): Recor
   const sh = objectOf(i.shape, 'shape');
   const t = size(sh.t, 'shape.t');
   const s = size(sh.s ?? t, 'shape.s');
-  const { dIn, dKeyIn, dValueIn } = shape;
+  const { dIn, dKeyIn, dValueIn, dModel, heads } = shape;
   const query = floats(i.query, 'query', t * dIn);
   const keyIsQuery = i.key === undefined || i.key === null || i.key === i.query;
   if (keyIsQuery && (s !== t || dKeyIn !== dIn))
@@ -206,6 +244,7 @@ export function layerRunWire(input: MultiHeadRunInput, shape: LayerShape): Recor
     value: valueIsKey ? undefined : floats(i.value, 'value', s * dValueIn),
     temperature: temperatureOf(i.temperature),
     ...maskOf(i.mask, s),
+    ...outArrays(i.out, { weights: heads * t * s, output: t * dModel }),
   };
 }
 

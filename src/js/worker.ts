@@ -153,6 +153,13 @@ export class WorkerModel extends WorkerObject {
   }
 }
 
+// Results come back from the worker as transferred arrays: writing them into
+// the caller's `out` arrays would cost the copy `out` exists to avoid.
+const hasOut = (input: unknown): boolean =>
+  typeof input === 'object' && input !== null && (input as { out?: unknown }).out != null;
+const outUnsupported = () =>
+  new AttnscopeError('unsupported', 'out arrays are for the main-thread engine; worker results are transferred');
+
 /** A multi-head attention layer living in the worker: weights sent once, runs send only inputs. */
 export class WorkerMultiHeadLayer extends WorkerObject {
   readonly shape: Readonly<LayerShape>;
@@ -164,6 +171,7 @@ export class WorkerMultiHeadLayer extends WorkerObject {
   }
 
   run(input: MultiHeadRunInput, options: CallOptions = {}): Promise<MultiHeadOutput> {
+    if (hasOut(input)) return Promise.reject(outUnsupported());
     return this.send('runLayer', { input }, options) as Promise<MultiHeadOutput>;
   }
 }
@@ -202,6 +210,7 @@ export class WorkerEngine {
   attention(input: AttentionInput & { withScores: false }, options?: CallOptions): Promise<AttentionWeightsOutput>;
   attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput>;
   attention(input: AttentionInput, options?: CallOptions): Promise<AttentionOutput | AttentionWeightsOutput> {
+    if (hasOut(input)) return Promise.reject(outUnsupported());
     return this.call('attention', input, options) as Promise<AttentionOutput | AttentionWeightsOutput>;
   }
 

@@ -259,6 +259,119 @@ describe('multiHeadLayer', () => {
   });
 });
 
+describe('out arrays', () => {
+  const input = () => SCENARIOS.find(([n]) => n === 'scaled_dot causal')[1]();
+  const sentinel = (n) => new Float32Array(n).fill(7);
+  const untouched = (a) => a.every((x) => x === 7);
+
+  test('results land in the given arrays, call after call, with the bits of fresh ones', () => {
+    const inp = input();
+    const want = engine.attention(inp);
+    const out = {
+      scores: sentinel(want.scores.length),
+      weights: sentinel(want.weights.length),
+      context: sentinel(want.context.length),
+    };
+    let r = engine.attention({ ...inp, out });
+    for (let i = 0; i < 3; i++) {
+      assert.equal(r.scores, out.scores);
+      assert.equal(r.weights, out.weights);
+      assert.equal(r.context, out.context);
+      assert.deepEqual(r.weights, want.weights);
+      assert.deepEqual(r.context, want.context);
+      assert.deepEqual(r.scores, want.scores);
+      r = engine.attention({ ...inp, out: r }); // the last result's arrays, shape key ignored
+    }
+    // Any subset; the others are fresh. Inputs may be written over (they are copied in first).
+    const only = engine.attention({
+      ...inp,
+      withScores: false,
+      out: { context: inp.q.length === want.context.length ? inp.q : sentinel(want.context.length) },
+    });
+    assert.deepEqual(only.context, want.context);
+    assert.deepEqual(only.weights, want.weights);
+    assert.notEqual(only.weights, want.weights);
+  });
+
+  test('disjoint views of one buffer are fine; overlapping ones, wrong types and lengths are refused untouched', () => {
+    const inp = input();
+    const { weights, context } = engine.attention(inp);
+    const buf = new Float32Array(weights.length + context.length).fill(7);
+    const r = engine.attention({
+      ...inp,
+      withScores: false,
+      out: { weights: buf.subarray(0, weights.length), context: buf.subarray(weights.length) },
+    });
+    assert.deepEqual(r.weights, weights);
+    assert.deepEqual(r.context, context);
+    assert.equal(r.context.buffer, buf.buffer);
+
+    const w = sentinel(weights.length),
+      c = sentinel(context.length),
+      shared = sentinel(Math.max(weights.length, context.length) + 1);
+    const bad = [
+      [{ weights: sentinel(weights.length + 1) }, 'shape_mismatch', /out.weights has/],
+      [{ weights: w, context: sentinel(1) }, 'shape_mismatch', /out.context has/],
+      [{ weights: Array.from(w) }, 'invalid_argument', /Float32Array/],
+      [{ weights: new Float64Array(weights.length) }, 'invalid_argument', /Float32Array/],
+      [{ scores: w }, 'invalid_argument', /not a result/],
+      [{ attention: w }, 'invalid_argument', /not a result/],
+      [
+        { weights: shared.subarray(0, weights.length), context: shared.subarray(1, 1 + context.length) },
+        'invalid_argument',
+        /share memory/,
+      ],
+    ];
+    for (const [out, code, pattern] of bad)
+      expectError(() => engine.attention({ ...inp, withScores: false, out: { context: c, ...out } }), code, pattern);
+    expectError(() => engine.attention({ ...inp, out: 5 }), 'invalid_argument', /out must be an object/);
+    assert.ok(untouched(w) && untouched(c) && untouched(shared));
+  });
+
+  test('an error in the computation leaves them untouched', () => {
+    const big = new Float32Array(8).fill(3e19);
+    const out = { weights: sentinel(4), context: sentinel(8) };
+    expectError(
+      () => engine.attention({ q: big, k: big, v: big, shape: { t: 2, s: 2, d: 4 }, scoring: 'dot', out }),
+      'non_finite',
+    );
+    assert.ok(untouched(out.weights) && untouched(out.context));
+  });
+
+  test("a layer's runs write weights and output into them", () => {
+    const inp = SCENARIOS.find(([n]) => n.startsWith('mha'))[1]();
+    const { t, s, ...widths } = inp.shape;
+    const layer = engine.multiHeadLayer({
+      shape: widths,
+      weights: inp.weights,
+      scoring: inp.scoring,
+      params: inp.params,
+    });
+    try {
+      const run = { query: inp.query, key: inp.key, value: inp.value, shape: { t, s }, mask: inp.mask };
+      const want = layer.run(run);
+      const out = { weights: sentinel(want.weights.length), output: sentinel(want.output.length) };
+      for (let i = 0; i < 2; i++) {
+        const got = layer.run({ ...run, out });
+        assert.equal(got.weights, out.weights);
+        assert.equal(got.output, out.output);
+        assert.deepEqual(got.weights, want.weights);
+        assert.deepEqual(got.output, want.output);
+      }
+      const w = sentinel(want.weights.length);
+      expectError(
+        () => layer.run({ ...run, out: { weights: w, output: sentinel(3) } }),
+        'shape_mismatch',
+        /out.output/,
+      );
+      expectError(() => layer.run({ ...run, out: { context: w } }), 'invalid_argument', /not a result/);
+      assert.ok(untouched(w));
+    } finally {
+      layer.dispose();
+    }
+  });
+});
+
 describe('errors', () => {
   const good = () => SCENARIOS[0][1]();
 

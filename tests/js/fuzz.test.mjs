@@ -29,6 +29,12 @@ function fuzzer(seed) {
   return { r, pick, int, weird, size, floats };
 }
 
+function outArray(f, n) {
+  if (f.r() < 0.05) return f.weird();
+  const len = Number.isSafeInteger(n) && n >= 0 && n < 1e4 ? n + (f.r() < 0.1 ? f.int(-2, 2) : 0) : f.int(0, 20);
+  return new Float32Array(Math.max(0, len));
+}
+
 function randomAttention(f) {
   const t = f.size(),
     s = f.size(),
@@ -56,6 +62,16 @@ function randomAttention(f) {
       b1: f.r() < 0.5 ? undefined : f.floats(hidden),
       hidden: f.r() < 0.97 ? undefined : f.weird(),
     },
+    // Result arrays of the right length, mostly; sometimes not, or not arrays.
+    out:
+      f.r() < 0.85
+        ? undefined
+        : f.r() < 0.05
+          ? f.weird()
+          : {
+              weights: f.r() < 0.7 ? outArray(f, t * s) : undefined,
+              context: f.r() < 0.7 ? outArray(f, t * dv) : undefined,
+            },
   };
   return f.r() < 0.02 ? f.weird() : input;
 }
@@ -99,6 +115,8 @@ test(`fuzz: ${ITERATIONS} random calls give results or AttnscopeErrors`, () => {
     try {
       const r = mha ? engine.multiHeadAttention(input) : engine.attention(input);
       ok++;
+      for (const key of ['weights', 'context'])
+        if (input.out?.[key] instanceof Float32Array) assert.equal(r[key], input.out[key], `out.${key} in call ${i}`);
       for (const w of r.weights) assert.ok(Number.isFinite(w) && w >= 0 && w <= 1, `weight ${w} in call ${i}`);
     } catch (err) {
       if (!(err instanceof AttnscopeError))

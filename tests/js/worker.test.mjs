@@ -27,6 +27,9 @@ test('errors come back as AttnscopeError and the worker keeps going', async () =
   q[0] = NaN;
   await assert.rejects(worker.attention({ ...input, q }), isAttnscopeError('non_finite'));
   await assert.rejects(worker.attention({ ...input, q: () => 1 }), (err) => err instanceof AttnscopeError);
+  // out arrays are for the main thread (results come back transferred).
+  const out = { weights: new Float32Array(35) };
+  await assert.rejects(worker.attention({ ...input, out }), isAttnscopeError('unsupported'));
   assert.equal((await worker.attention(input)).weights.length, 35);
 });
 
@@ -47,6 +50,10 @@ test('a layer in the worker: same bits as the main thread, gone after dispose', 
   await assert.rejects(
     layer.run({ ...input, query: new Float32Array(1), shape: { t, s } }),
     isAttnscopeError('shape_mismatch'),
+  );
+  await assert.rejects(
+    layer.run({ ...input, shape: { t, s }, out: { output: new Float32Array(want.output.length) } }),
+    isAttnscopeError('unsupported'),
   );
   layer.dispose();
   assert.ok(layer.disposed);
