@@ -103,7 +103,13 @@ function joinHeads(results) {
  */
 function takesHeads(engine) {
   try {
-    const r = engine.attention({ q: [1, 0], k: [1, 0], v: [1, 0], shape: { t: 1, s: 1, d: 1, heads: 2 }, withScores: false });
+    const r = engine.attention({
+      q: [1, 0],
+      k: [1, 0],
+      v: [1, 0],
+      shape: { t: 1, s: 1, d: 1, heads: 2 },
+      withScores: false,
+    });
     return r.shape?.heads === 2 && !('scores' in r);
   } catch {
     return false;
@@ -268,7 +274,8 @@ export function additiveCase(libs, { T, d, heads }) {
       async setup() {
         const engine = await eng.createEngine();
         // The batched call takes per-head parameters stacked; every head shares these.
-        const stack = (a) => (takesHeads(engine) ? Float32Array.from({ length: heads * a.length }, (_, i) => a[i % a.length]) : a);
+        const stack = (a) =>
+          takesHeads(engine) ? Float32Array.from({ length: heads * a.length }, (_, i) => a[i % a.length]) : a;
         const extra = { scoring: 'additive', params: { W1: stack(W1), W2: stack(W2), v: stack(va), hidden: hd } };
         return { ...attnscopeHeads(engine, { q, k, v, T, d, heads, extra }), dispose: () => engine.dispose() };
       },

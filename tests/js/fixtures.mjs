@@ -8,9 +8,13 @@ export const FIXTURES = fileURLToPath(new URL('../../build/fixtures/', import.me
 
 export function ensureFixtures() {
   if (!existsSync(FIXTURES + 'manifest.json'))
-    execFileSync('/usr/bin/python3', [fileURLToPath(new URL('../model/make_fixtures.py', import.meta.url)), '--out', FIXTURES], {
-      stdio: 'inherit',
-    });
+    execFileSync(
+      '/usr/bin/python3',
+      [fileURLToPath(new URL('../model/make_fixtures.py', import.meta.url)), '--out', FIXTURES],
+      {
+        stdio: 'inherit',
+      },
+    );
   return JSON.parse(readFileSync(FIXTURES + 'manifest.json', 'utf8'));
 }
 
@@ -24,5 +28,9 @@ export function expected(model) {
 
 /** Sources for engine.loadModel from a fixture directory, as bytes. */
 export function fixtureSources(model, weights = 'model.safetensors') {
-  return { config: fixtureFile(model, 'config.json'), weights: fixtureFile(model, weights), tokenizer: fixtureFile(model, 'tokenizer.json') };
+  return {
+    config: fixtureFile(model, 'config.json'),
+    weights: fixtureFile(model, weights),
+    tokenizer: fixtureFile(model, 'tokenizer.json'),
+  };
 }

@@ -20,23 +20,36 @@ function toHalf(x) {
   if (exp <= 0) return sign;
   const mant = u & 0x7fffff;
   let h = sign | (exp << 10) | (mant >>> 13);
-  if ((mant & 0x1fff) > 0x1000 || ((mant & 0x1fff) === 0x1000 && (h & 1))) h++;
+  if ((mant & 0x1fff) > 0x1000 || ((mant & 0x1fff) === 0x1000 && h & 1)) h++;
   return h;
 }
 
 /** A safetensors file of GPT-2 small's tensors, all F16. */
 function gpt2SmallSafetensors() {
-  const V = 50257, P = 1024, D = 768, L = 12, F = 3072;
-  const tensors = [['wte.weight', [V, D]], ['wpe.weight', [P, D]]];
+  const V = 50257,
+    P = 1024,
+    D = 768,
+    L = 12,
+    F = 3072;
+  const tensors = [
+    ['wte.weight', [V, D]],
+    ['wpe.weight', [P, D]],
+  ];
   for (let i = 0; i < L; i++) {
     const p = `h.${i}.`;
     tensors.push(
-      [p + 'ln_1.weight', [D]], [p + 'ln_1.bias', [D]],
-      [p + 'attn.c_attn.weight', [D, 3 * D]], [p + 'attn.c_attn.bias', [3 * D]],
-      [p + 'attn.c_proj.weight', [D, D]], [p + 'attn.c_proj.bias', [D]],
-      [p + 'ln_2.weight', [D]], [p + 'ln_2.bias', [D]],
-      [p + 'mlp.c_fc.weight', [D, F]], [p + 'mlp.c_fc.bias', [F]],
-      [p + 'mlp.c_proj.weight', [F, D]], [p + 'mlp.c_proj.bias', [D]],
+      [p + 'ln_1.weight', [D]],
+      [p + 'ln_1.bias', [D]],
+      [p + 'attn.c_attn.weight', [D, 3 * D]],
+      [p + 'attn.c_attn.bias', [3 * D]],
+      [p + 'attn.c_proj.weight', [D, D]],
+      [p + 'attn.c_proj.bias', [D]],
+      [p + 'ln_2.weight', [D]],
+      [p + 'ln_2.bias', [D]],
+      [p + 'mlp.c_fc.weight', [D, F]],
+      [p + 'mlp.c_fc.bias', [F]],
+      [p + 'mlp.c_proj.weight', [F, D]],
+      [p + 'mlp.c_proj.bias', [D]],
     );
   }
   tensors.push(['ln_f.weight', [D]], ['ln_f.bias', [D]]);
@@ -75,7 +88,15 @@ function gpt2SmallSafetensors() {
 test('GPT-2 small (124M parameters) loads and runs 64 tokens in wasm', async () => {
   const { file, params } = gpt2SmallSafetensors();
   assert.ok(params > 124e6 && params < 125e6, `${params} parameters`);
-  const config = { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, activation_function: 'gelu_new' };
+  const config = {
+    model_type: 'gpt2',
+    vocab_size: 50257,
+    n_positions: 1024,
+    n_embd: 768,
+    n_layer: 12,
+    n_head: 12,
+    activation_function: 'gelu_new',
+  };
   const engine = await createEngine();
   const t0 = performance.now();
   const model = await engine.loadModel({
@@ -84,7 +105,9 @@ test('GPT-2 small (124M parameters) loads and runs 64 tokens in wasm', async () 
     tokenizer: { vocab: readFileSync(encoderDir + 'encoder.json'), merges: readFileSync(encoderDir + 'vocab.bpe') },
   });
   const loadMs = performance.now() - t0;
-  const text = 'The animal didn\'t cross the street because it was too tired. ' + 'It was a long day, and the road was wide and busy with cars. '.repeat(6);
+  const text =
+    "The animal didn't cross the street because it was too tired. " +
+    'It was a long day, and the road was wide and busy with cars. '.repeat(6);
   let r = model.run(text, { useCache: false });
   const ids = r.tokens.slice(0, 64).map((t) => t.id);
   assert.equal(ids.length, 64);

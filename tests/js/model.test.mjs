@@ -23,7 +23,8 @@ const isError = (code) => (err) => {
 function assertClose(got, want, tol, what) {
   assert.equal(got.length, want.length, `${what}: length`);
   for (let i = 0; i < want.length; i++)
-    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) assert.fail(`${what}[${i}] = ${got[i]}, reference ${want[i]}`);
+    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]))))
+      assert.fail(`${what}[${i}] = ${got[i]}, reference ${want[i]}`);
 }
 
 describe('models against the PyTorch reference', () => {
@@ -76,7 +77,10 @@ describe('loading', () => {
       a.run(text).tokens.map((t) => t.id),
       b.run(text).tokens.map((t) => t.id),
     );
-    const bert = await engine.loadModel({ ...fixtureSources('bert-tiny'), tokenizer: { vocabTxt: fixtureFile('bert-tiny', 'vocab.txt') } });
+    const bert = await engine.loadModel({
+      ...fixtureSources('bert-tiny'),
+      tokenizer: { vocabTxt: fixtureFile('bert-tiny', 'vocab.txt') },
+    });
     assert.equal(bert.run('hello world').tokens[0].text, '[CLS]');
     for (const m of [a, b, bert]) m.dispose();
   });
@@ -104,7 +108,11 @@ describe('loading', () => {
     test('streams with progress', async () => {
       const progress = [];
       const m = await engine.loadModel(
-        { config: `${server.url}/m/config.json`, weights: `${server.url}/m/model.safetensors`, tokenizer: `${server.url}/m/tokenizer.json` },
+        {
+          config: `${server.url}/m/config.json`,
+          weights: `${server.url}/m/model.safetensors`,
+          tokenizer: `${server.url}/m/tokenizer.json`,
+        },
         { onProgress: (p) => progress.push(p) },
       );
       const w = progress.filter((p) => p.file === 'weights');
@@ -117,7 +125,11 @@ describe('loading', () => {
 
     test('a cut connection, a 404 and an abort are clear errors and leave nothing allocated', async () => {
       const base = engine.memory().heapUsed;
-      const src = (weights) => ({ config: `${server.url}/m/config.json`, weights, tokenizer: `${server.url}/m/tokenizer.json` });
+      const src = (weights) => ({
+        config: `${server.url}/m/config.json`,
+        weights,
+        tokenizer: `${server.url}/m/tokenizer.json`,
+      });
       await assert.rejects(engine.loadModel(src(`${server.url}/cut/model.safetensors`)), (err) => {
         isError('load_failed')(err);
         assert.match(err.message, /broke off|ended after/);
@@ -146,7 +158,10 @@ describe('loading', () => {
         return true;
       });
       await assert.rejects(engine.loadPreset('org/none', { baseUrl: `${server.url}/hub` }), isError('not_found'));
-      assert.match(probeUrlsForTests('gpt2').weights, /^https:\/\/huggingface\.co\/openai-community\/gpt2\/resolve\/main\/model\.safetensors$/);
+      assert.match(
+        probeUrlsForTests('gpt2').weights,
+        /^https:\/\/huggingface\.co\/openai-community\/gpt2\/resolve\/main\/model\.safetensors$/,
+      );
     });
   });
 
@@ -209,7 +224,7 @@ describe('running text', () => {
     m.dispose();
   });
 
-  test('inspect returns one head\'s q, k, v and scores: softmax(scores) is its attention', async () => {
+  test("inspect returns one head's q, k, v and scores: softmax(scores) is its attention", async () => {
     for (const name of ['gpt2-tiny', 'bert-tiny', 'gpt2-tiny-additive']) {
       const m = await engine.loadModel(fixtureSources(name));
       m.run('warm the cache');

@@ -77,10 +77,53 @@ function rng(seed) {
 }
 function mixedText(length, seed) {
   const words = [
-    'the', 'attention', 'model', 'tokenizer', 'GPT-2', "it's", "DON'T", 'naïve', 'café', 'Ünïcödé', '中文', '日本語',
-    '한국어', 'مرحبا', 'שלום', 'नमस्ते', 'สวัสดี', '😀', '👍🏽', '👨‍👩‍👧', '🇯🇵', '3.14159', '1,000', '2024',
-    '!!!', '...', '--', '(x)', '{"a": 1}', 'https://example.com/?q=1', '\t', '\n', '  ', 'ÀÉÎÕÜ', 'Ωμέγα',
-    'Straße', 'İstanbul', 'x²', '½', 'Ⅻ', '٣٤', 'e\u0301', '\u00a0', '\u3000', 'hello', 'World', 'foo_bar',
+    'the',
+    'attention',
+    'model',
+    'tokenizer',
+    'GPT-2',
+    "it's",
+    "DON'T",
+    'naïve',
+    'café',
+    'Ünïcödé',
+    '中文',
+    '日本語',
+    '한국어',
+    'مرحبا',
+    'שלום',
+    'नमस्ते',
+    'สวัสดี',
+    '😀',
+    '👍🏽',
+    '👨‍👩‍👧',
+    '🇯🇵',
+    '3.14159',
+    '1,000',
+    '2024',
+    '!!!',
+    '...',
+    '--',
+    '(x)',
+    '{"a": 1}',
+    'https://example.com/?q=1',
+    '\t',
+    '\n',
+    '  ',
+    'ÀÉÎÕÜ',
+    'Ωμέγα',
+    'Straße',
+    'İstanbul',
+    'x²',
+    '½',
+    'Ⅻ',
+    '٣٤',
+    'e\u0301',
+    '\u00a0',
+    '\u3000',
+    'hello',
+    'World',
+    'foo_bar',
   ];
   const next = rng(seed);
   let s = '';
@@ -164,7 +207,7 @@ function caseText(spec) {
 
 function runLength(ids) {
   const out = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     let j = i;
     while (j < ids.length && ids[j] === ids[i]) ++j;
     if (j - i >= 4) out.push([ids[i], j - i]);
@@ -225,7 +268,8 @@ function charClasses() {
 
 const args = process.argv.slice(2);
 const check = args[0] === '--check';
-const out = (check ? args[1] : args[0]) ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'gpt2_expected.json');
+const out =
+  (check ? args[1] : args[0]) ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'gpt2_expected.json');
 const doc = generate();
 // The reference line names the Node/Unicode versions; compare cases only.
 if (check) {
