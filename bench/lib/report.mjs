@@ -263,17 +263,18 @@ function apiOverhead(data) {
     if (!env || !k) continue;
     for (const c of env.results.filter((r) => r.section === 'attention')) {
       const api = c.results.attnscope?.stats?.median;
+      const reused = c.results['attnscope (out arrays)']?.stats?.median;
       const e = k.entries.find((x) => x.group === 'attention' && x.name === c.label);
       if (!api || !e) continue;
       lines.push(
-        `| ${name} | ${c.label} | ${ms(api)} | ${ms(e.median_ms)} | ${ms(api - e.median_ms)} (${f((100 * (api - e.median_ms)) / api, 0)}%) |`,
+        `| ${name} | ${c.label} | ${ms(api)} | ${ms(e.median_ms)} | ${ms(api - e.median_ms)} (${f((100 * (api - e.median_ms)) / api, 0)}%) | ${reused ? ms(reused) : ''} |`,
       );
     }
   }
   if (!lines.length) return [];
   return [
-    '| where | shape | engine.attention (API) ms | attnscope::attention (C++) ms | copies, checks and JS objects |',
-    '|---|---|--:|--:|--:|',
+    '| where | shape | engine.attention (API) ms | attnscope::attention (C++) ms | copies, checks and JS objects | API with `out` arrays ms |',
+    '|---|---|--:|--:|--:|--:|',
     ...lines,
   ];
 }

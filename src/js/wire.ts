@@ -128,8 +128,8 @@ function outArrays(out: unknown, lengths: Record<string, number>): Record<string
   const taken: Array<[string, Float32Array]> = [];
   for (const [key, value] of Object.entries(o)) {
     // (A previous result is a valid `out`: its shape is not an array to fill.)
-    if (value === undefined || key === 'shape') continue;
-    if (!(key in lengths))
+    if (value === undefined || value === null || key === 'shape') continue;
+    if (!Object.prototype.hasOwnProperty.call(lengths, key))
       fail('invalid_argument', `out.${key} is not a result of this call (${Object.keys(lengths).join(', ')})`);
     if (!(value instanceof Float32Array)) fail('invalid_argument', `out.${key} must be a Float32Array`);
     if (value.length !== lengths[key])

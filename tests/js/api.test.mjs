@@ -316,6 +316,7 @@ describe('out arrays', () => {
       [{ weights: new Float64Array(weights.length) }, 'invalid_argument', /Float32Array/],
       [{ scores: w }, 'invalid_argument', /not a result/],
       [{ attention: w }, 'invalid_argument', /not a result/],
+      [{ toString: w }, 'invalid_argument', /not a result/],
       [
         { weights: shared.subarray(0, weights.length), context: shared.subarray(1, 1 + context.length) },
         'invalid_argument',
