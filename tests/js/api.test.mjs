@@ -169,23 +169,26 @@ describe('multiHeadAttention', () => {
   });
 });
 
+/** A layer made from a one-shot multiHeadAttention input, and that input as a run of it. */
+function layerFor(input) {
+  const { t, s, ...widths } = input.shape;
+  const { weights, scoring, params } = input;
+  return {
+    layer: engine.multiHeadLayer({ shape: widths, weights, scoring, params }),
+    run: { ...input, shape: { t, s } },
+  };
+}
+
 describe('multiHeadLayer', () => {
   const mhaScenarios = SCENARIOS.filter(([n]) => n.startsWith('mha'));
 
   for (const [name, make] of mhaScenarios) {
     test(`${name}: a layer's runs equal multiHeadAttention, bit for bit, run after run`, () => {
       const input = make();
-      const { t, s, ...widths } = input.shape;
-      const layer = engine.multiHeadLayer({
-        shape: widths,
-        weights: input.weights,
-        scoring: input.scoring,
-        params: input.params,
-      });
+      const { layer, run } = layerFor(input);
       try {
         assert.deepEqual(layer.shape.heads, input.shape.heads);
         const want = engine.multiHeadAttention(input);
-        const run = { ...input, shape: { t, s } };
         for (let i = 0; i < 3; i++) {
           const got = layer.run(run);
           assert.deepEqual(got.weights, want.weights);
@@ -340,16 +343,8 @@ describe('out arrays', () => {
   });
 
   test("a layer's runs write weights and output into them", () => {
-    const inp = SCENARIOS.find(([n]) => n.startsWith('mha'))[1]();
-    const { t, s, ...widths } = inp.shape;
-    const layer = engine.multiHeadLayer({
-      shape: widths,
-      weights: inp.weights,
-      scoring: inp.scoring,
-      params: inp.params,
-    });
+    const { layer, run } = layerFor(SCENARIOS.find(([n]) => n.startsWith('mha'))[1]());
     try {
-      const run = { query: inp.query, key: inp.key, value: inp.value, shape: { t, s }, mask: inp.mask };
       const want = layer.run(run);
       const out = { weights: sentinel(want.weights.length), output: sentinel(want.output.length) };
       for (let i = 0; i < 2; i++) {
