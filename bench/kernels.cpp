@@ -46,7 +46,13 @@ struct Stats {
 
 // Times `fn` (reps calls per run) after warm-up; per-call milliseconds.
 Stats measure(const std::function<void()>& fn, int runs, double min_run_ms = 2.0) {
-  fn();  // warm-up (allocations, caches)
+  // Warm-up for >= 20 ms, not one call: V8 starts wasm in its baseline
+  // compiler and swaps optimised code in while the first calls run (in
+  // Chromium a 35 us head measured 4x slow, p10 to median, with one call).
+  // Also allocations and caches.
+  const double w0 = now_ms();
+  do fn();
+  while (now_ms() - w0 < 20.0);
   int reps = 1;
   for (;;) {  // calibrate: one run lasts >= min_run_ms, so timer resolution does not matter
     const double t0 = now_ms();
