@@ -46,13 +46,14 @@ struct Stats {
 
 // Times `fn` (reps calls per run) after warm-up; per-call milliseconds.
 Stats measure(const std::function<void()>& fn, int runs, double min_run_ms = 2.0) {
-  // Warm-up for >= 20 ms, not one call: V8 starts wasm in its baseline
-  // compiler and swaps optimised code in while the first calls run (in
-  // Chromium a 35 us head measured 4x slow, p10 to median, with one call).
-  // Also allocations and caches.
+  // Warm-up for >= 100 ms, not one call: V8 starts wasm in its baseline
+  // compiler and swaps optimised code in while the first calls run, on
+  // background threads that a busy page starves (in Chromium a 35 us head
+  // measured 4x slow, p10 to median, after one call; after 20 ms, still in
+  // some runs). Also allocations and caches.
   const double w0 = now_ms();
   do fn();
-  while (now_ms() - w0 < 20.0);
+  while (now_ms() - w0 < 100.0);
   int reps = 1;
   for (;;) {  // calibrate: one run lasts >= min_run_ms, so timer resolution does not matter
     const double t0 = now_ms();
