@@ -27,8 +27,12 @@ Status matrix(const MatrixRef& m, const char* name, std::size_t max_rows, std::s
   if (m.data == nullptr) return {Code::kInvalidArgument, std::string(name) + " has no data"};
   if (m.stride < m.cols)
     return {Code::kInvalidArgument, std::string(name) + " has a row stride below its width"};
+  // (SIMD, over the whole matrix at once when its rows are contiguous: row
+  // by row, a [12 * 16, 64] input spent half its scan per call; the loop
+  // below finds where.)
+  if (m.stride == m.cols && kernels::all_finite(m.data, m.rows * m.cols)) return Status::ok();
   for (std::size_t i = 0; i < m.rows; ++i) {
-    if (kernels::all_finite(m.row(i), m.cols)) continue;  // (SIMD; the loop below finds where)
+    if (kernels::all_finite(m.row(i), m.cols)) continue;
     for (std::size_t j = 0; j < m.cols; ++j)
       if (!std::isfinite(m.row(i)[j]))
         return {Code::kNonFinite, std::string(name) + " has a non-finite value (" +
