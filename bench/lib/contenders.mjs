@@ -256,6 +256,40 @@ export function attentionCase(libs, { T, d, heads }) {
 }
 
 /** Additive (Bahdanau) scoring, hidden width h = d: attnscope and plain JS (the runtimes have no such op). */
+/**
+ * What returning the attention op's results costs by itself: its weights
+ * [heads, T, T] and context [heads, T, d] copied from a buffer (the wasm
+ * heap's stand-in) into fresh Float32Arrays, as every contender's API does,
+ * and into existing ones. The difference is the allocation (page faults in
+ * Chromium), paid alike by each runtime that returns fresh arrays.
+ */
+export function resultArraysCase({ T, d, heads }) {
+  const sizes = { weights: heads * T * T, context: heads * T * d };
+  const heap = randomFloats(sizes.weights + sizes.context, 4);
+  const src = { weights: heap.subarray(0, sizes.weights), context: heap.subarray(sizes.weights) };
+  const copy = (fresh) => ({
+    async setup() {
+      let out = { weights: new Float32Array(sizes.weights), context: new Float32Array(sizes.context) };
+      return {
+        run() {
+          if (fresh) out = { weights: new Float32Array(sizes.weights), context: new Float32Array(sizes.context) };
+          out.weights.set(src.weights);
+          out.context.set(src.context);
+        },
+        outputs: () => out,
+      };
+    },
+  });
+  return {
+    flops: 0,
+    bytes: 4 * (sizes.weights + sizes.context),
+    contenders: [
+      { name: 'fresh arrays', ...copy(true) },
+      { name: 'existing arrays', ...copy(false) },
+    ],
+  };
+}
+
 export function additiveCase(libs, { T, d, heads }) {
   const hd = d;
   const n = heads * T * d;

@@ -26,7 +26,10 @@ const SECTION_TITLES = {
 
 function caseTable(env, peak) {
   const lines = [];
-  const sections = [...new Set(env.results.filter((r) => r.section !== 'load').map((r) => r.section))];
+  // (The result-arrays case has its own table: resultArrays.)
+  const sections = [
+    ...new Set(env.results.filter((r) => !['load', 'result arrays'].includes(r.section)).map((r) => r.section)),
+  ];
   for (const s of sections) {
     lines.push(`#### ${SECTION_TITLES[s] ?? s}`, '');
     const unit = s === 'additive' ? 'Gop/s' : 'GFLOP/s';
@@ -296,6 +299,37 @@ function apiOverhead(data) {
   ];
 }
 
+// The attention op's results copied into fresh and into existing Float32Arrays
+// (resultArraysCase): what allocating them costs, against the calls that pay it.
+function resultArrays(data) {
+  const lines = [];
+  for (const { name, env } of environments(data)) {
+    for (const c of env.results.filter((r) => r.section === 'result arrays')) {
+      const fresh = c.results['fresh arrays']?.stats?.median,
+        existing = c.results['existing arrays']?.stats?.median;
+      if (!fresh || !existing) continue;
+      const op = env.results.find((r) => r.section === 'attention' && r.label === c.label)?.results ?? {};
+      const runtimes = ['onnxruntime-web', 'tfjs-wasm'].map((n) => op[n]?.stats?.median).filter(Boolean);
+      const alloc = fresh - existing;
+      const share = (t) => (t ? `${f((100 * alloc) / t, 0)}%` : '—');
+      lines.push(
+        `| ${name} | ${c.label} | ${f(c.bytes / 1024, 0)} | ${ms(fresh)} (${f(c.bytes / fresh / 1e6)} GB/s) | ${ms(existing)} (${f(c.bytes / existing / 1e6)} GB/s) | ${ms(alloc)} | ${share(runtimes.length ? Math.min(...runtimes) : 0)} | ${share(op.attnscope?.stats?.median)} |`,
+      );
+    }
+  }
+  if (!lines.length) return [];
+  return [
+    '### Returning results in fresh arrays (the same cost for every contender)',
+    '',
+    "The attention op's weights and context copied from one buffer into new Float32Arrays (what every contender's API returns) and into existing ones; the difference is the allocation: in Chromium each new array's pages fault in on first write.",
+    '',
+    '| where | shape | results KB | fresh arrays ms | existing arrays ms | allocating ms | of the fastest runtime’s call | of attnscope’s call |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+    ...lines,
+    '',
+  ];
+}
+
 export function renderReport(data) {
   const { meta, kernels, node, nodeLts, size } = data;
   const m = meta.machine;
@@ -330,6 +364,7 @@ export function renderReport(data) {
     '',
     ...apiOverhead(data),
     '',
+    ...resultArrays(data),
   ];
   for (const e of environments(data)) {
     const { title, env } = e;

@@ -1,6 +1,6 @@
 // The benchmark suite, the same in Node and in the page: which cases, in what
 // order, with which contenders; returns plain data for the report.
-import { additiveCase, appendCase, attentionCase, gpt2Case, multiHeadCase } from './contenders.mjs';
+import { additiveCase, appendCase, attentionCase, gpt2Case, multiHeadCase, resultArraysCase } from './contenders.mjs';
 import { measureCase } from './harness.mjs';
 
 export const OP_SHAPES = [
@@ -64,18 +64,21 @@ export async function runSuite(libs, options) {
       label,
       shape,
       flops: made.flops,
+      ...(made.bytes ? { bytes: made.bytes } : {}),
       results: r,
       seconds: ((options.now ?? (() => performance.now()))() - t0) / 1000,
     });
     for (const [name, x] of Object.entries(r))
       log(
-        `  ${name.padEnd(22)} ${x.stats ? `${x.stats.median.toFixed(3)} ms (p10 ${x.stats.p10.toFixed(3)}, p90 ${x.stats.p90.toFixed(3)}) ${(made.flops / x.stats.median / 1e6).toFixed(1)} GFLOP/s` : x.error ? `error: ${x.error}` : `skipped: ${x.skipped}`}${x.diff !== undefined ? `  max|diff| ${x.diff.toExponential(1)}` : ''}`,
+        `  ${name.padEnd(22)} ${x.stats ? `${x.stats.median.toFixed(3)} ms (p10 ${x.stats.p10.toFixed(3)}, p90 ${x.stats.p90.toFixed(3)}) ${made.bytes ? `${(made.bytes / x.stats.median / 1e6).toFixed(1)} GB/s` : `${(made.flops / x.stats.median / 1e6).toFixed(1)} GFLOP/s`}` : x.error ? `error: ${x.error}` : `skipped: ${x.skipped}`}${x.diff !== undefined ? `  max|diff| ${x.diff.toExponential(1)}` : ''}`,
       );
   };
 
   if (sections.has('ops')) {
     for (const s of OP_SHAPES)
       await record('attention', `T=${s.T} d=${s.d} heads=${s.heads}`, s, attentionCase(libs, s));
+    for (const s of OP_SHAPES)
+      await record('result arrays', `T=${s.T} d=${s.d} heads=${s.heads}`, s, resultArraysCase(s));
     for (const s of ADDITIVE_SHAPES)
       await record('additive', `T=${s.T} d=${s.d} heads=${s.heads}`, s, additiveCase(libs, s));
     for (const s of OP_SHAPES)
