@@ -85,6 +85,16 @@ if (sections.has('kernels')) {
     }),
   );
   log(`  ${kernels.native.arch}: peak ${kernels.native.peak_gflops.toFixed(1)} GFLOP/s`);
+  // AVX2 + FMA, when this CPU has them and -march=native chose something else (AVX-512).
+  const avx2 = join(ROOT, 'build/bench/kernels-native-avx2');
+  const flags = cpuFlags();
+  if (existsSync(avx2) && flags.includes('avx2') && flags.includes('fma') && !/avx2/.test(kernels.native.arch)) {
+    log('kernels (native, -march=x86-64-v3: AVX2 + FMA)');
+    kernels.nativeAvx2 = JSON.parse(
+      execFileSync(avx2, quick ? ['--quick'] : [], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+    );
+    log(`  ${kernels.nativeAvx2.arch}: peak ${kernels.nativeAvx2.peak_gflops.toFixed(1)} GFLOP/s`);
+  }
 }
 
 // ---- Node -------------------------------------------------------------------------
@@ -208,14 +218,20 @@ const sh = (cmd, args) => {
     return null;
   }
 };
+/** This CPU's feature flags (Linux; empty elsewhere). */
+function cpuFlags() {
+  try {
+    return ((readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) ?? [])[1] ?? '').split(' ');
+  } catch {
+    return [];
+  }
+}
 const pkgVersion = (p) => JSON.parse(readFileSync(join(ROOT, 'node_modules', p, 'package.json'), 'utf8')).version;
 const machine = {
   cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? cpus()[0]?.model,
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 2 ** 30),
-  flags: ((readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) ?? [])[1] ?? '')
-    .split(' ')
-    .filter((f) => /^(avx2|avx512f|fma)$/.test(f)),
+  flags: cpuFlags().filter((f) => /^(avx2|avx512f|fma)$/.test(f)),
   load,
 };
 const meta = {

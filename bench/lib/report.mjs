@@ -73,6 +73,7 @@ const kernelRuns = (kernels) =>
     ['wasm, Chromium', kernels.wasmChromium],
     ['wasm relaxed, Chromium', kernels.relaxedChromium],
     [`native ${kernels.native?.arch ?? ''}`, kernels.native],
+    [`native ${kernels.nativeAvx2?.arch ?? ''}`, kernels.nativeAvx2],
   ].filter(([, k]) => k);
 
 // Every environment the suite ran in, once: its name in the targets, its section's title, its
@@ -169,6 +170,7 @@ function limits(kernels) {
   add('WASM SIMD128, Chromium', kernels.wasmChromium);
   add('WASM relaxed SIMD, Chromium', kernels.relaxedChromium);
   add(`native ${kernels.native?.arch ?? ''} (FMA)`, kernels.native);
+  add(`native ${kernels.nativeAvx2?.arch ?? ''} (FMA)`, kernels.nativeAvx2);
   if (!rows.length) return [];
   return [
     '| where | peak GFLOP/s (best variant) | read GB/s | every variant (GFLOP/s) | bandwidth |',
