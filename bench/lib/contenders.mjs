@@ -255,7 +255,6 @@ export function attentionCase(libs, { T, d, heads }) {
   return { flops, contenders };
 }
 
-/** Additive (Bahdanau) scoring, hidden width h = d: attnscope and plain JS (the runtimes have no such op). */
 /**
  * What returning the attention op's results costs by itself: its weights
  * [heads, T, T] and context [heads, T, d] copied from a buffer (the wasm
@@ -290,6 +289,7 @@ export function resultArraysCase({ T, d, heads }) {
   };
 }
 
+/** Additive (Bahdanau) scoring, hidden width h = d: attnscope and plain JS (the runtimes have no such op). */
 export function additiveCase(libs, { T, d, heads }) {
   const hd = d;
   const n = heads * T * d;
