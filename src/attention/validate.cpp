@@ -1,6 +1,7 @@
 #include "attention/validate.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 #include "core/limits.hpp"
 #include "kernels/convert.hpp"
@@ -65,9 +66,11 @@ Status rows(const MatrixRef& m, const char* name, std::size_t expected) {
 }
 
 Status elements(std::size_t a, std::size_t b, std::size_t c, const char* what) {
-  // a, b, c are each bounded by the per-dimension limits, so the product fits.
-  if (a * b * c > limits::kMaxElements)
-    return {Code::kTooLarge, std::string(what) + " would hold " + std::to_string(a * b * c) +
+  // In 64 bits: size_t is 32 under wasm32, where heads * t * s alone can
+  // reach 2^34 (and wrap to a small number that passes).
+  const std::uint64_t n = std::uint64_t{a} * b * c;
+  if (n > limits::kMaxElements)
+    return {Code::kTooLarge, std::string(what) + " would hold " + std::to_string(n) +
                                  " values, above the limit of " + std::to_string(limits::kMaxElements)};
   return Status::ok();
 }

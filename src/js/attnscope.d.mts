@@ -10,8 +10,19 @@ export interface WireError {
 }
 export type WireResult = WireOk | WireError;
 
+/** Slot names of a staged call's header (src/bindings/staged.hpp). */
+export interface StagedLayout {
+  scalars: string[];
+  arrays: string[];
+  elementBytes: number[];
+}
+
 export interface CoreHandle {
-  attention(opts: Record<string, unknown>): WireResult;
+  header(): number;
+  stage(): number;
+  attention(): boolean;
+  lastError(): WireError;
+  release(): void;
   delete(): void;
 }
 
@@ -38,13 +49,17 @@ export interface ModelHandle {
 }
 
 export interface AttnscopeModule {
-  Core: new () => CoreHandle;
+  Core: { new (): CoreHandle; attentionLayout(): StagedLayout };
   Buffer: new (size: number) => BufferHandle;
   Model: new () => ModelHandle;
   Layer: new () => LayerHandle;
   heapUsed(): number;
   heapSize(): number;
   simdArch(): string;
+  /** Views of the wasm memory, replaced when it grows: read them after every call. */
+  HEAPU8: Uint8Array;
+  HEAPF32: Float32Array;
+  HEAPF64: Float64Array;
 }
 
 export interface ModuleArgs {

@@ -1,6 +1,6 @@
 // The main-thread engine: one wasm instance, synchronous calls, explicit
 // dispose(). The API is the same in the worker (worker.ts).
-import createAttnscopeModule, { type AttnscopeModule, type CoreHandle, type WireResult } from './attnscope.mjs';
+import createAttnscopeModule, { type AttnscopeModule, type CoreHandle } from './attnscope.mjs';
 import { AttnscopeError } from './errors.js';
 import type {
   AttentionInput,
@@ -13,6 +13,7 @@ import type {
 } from './types.js';
 import { attentionWire, splitMultiHead } from './wire.js';
 import { MultiHeadLayer } from './layer.js';
+import { StagedPlan } from './staged.js';
 import { loadModel, type Model, type ModelSources } from './model.js';
 import { probePreset, type PresetOptions } from './presets.js';
 import type { LoadOptions } from './sources.js';
@@ -22,6 +23,8 @@ const disposeSymbol: symbol | undefined = (Symbol as { dispose?: symbol }).dispo
 export class Engine {
   #module: AttnscopeModule | null;
   #core: CoreHandle | null;
+  #plan: StagedPlan | undefined;
+  #header: number | undefined; // the core's header address, fixed for its life
 
   private constructor(module: AttnscopeModule) {
     this.#module = module;
@@ -68,13 +71,19 @@ export class Engine {
   attention(input: AttentionInput): AttentionOutput;
   attention(input: AttentionInput): AttentionOutput | AttentionWeightsOutput {
     const wire = attentionWire(input);
-    const r = this.#call((core) => core.attention(wire));
-    const out: AttentionWeightsOutput = {
-      weights: r.weights as Float32Array,
-      context: r.context as Float32Array,
-      shape: { heads: wire.heads as number, t: wire.t as number, s: wire.s as number, dv: wire.dv as number },
-    };
-    return wire.withScores ? { scores: r.scores as Float32Array, ...out } : out;
+    const r = this.#guard((module, core) =>
+      this.#attentionPlan(module).run(
+        module,
+        core,
+        (this.#header ??= core.header()),
+        () => core.attention(),
+        wire.scalars,
+        wire.arrays,
+        wire.out,
+      ),
+    );
+    const out: AttentionWeightsOutput = { weights: r.weights, context: r.context, shape: wire.shape };
+    return wire.withScores ? { scores: r.scores, ...out } : out;
   }
 
   /** Multi-head attention with projections, like torch.nn.MultiheadAttention. */
@@ -137,20 +146,24 @@ export class Engine {
     return [this.#module, this.#core];
   }
 
-  #call(fn: (core: CoreHandle) => WireResult): Record<string, unknown> {
-    const [, core] = this.#live();
-    let result: WireResult;
+  #attentionPlan(module: AttnscopeModule): StagedPlan {
+    return (this.#plan ??= new StagedPlan(module.Core.attentionLayout()));
+  }
+
+  // Runs fn on the live module. An AttnscopeError is the call's answer; any
+  // other throw is a bug (inputs were checked) or a trap, which leaves the
+  // instance unusable.
+  #guard<T>(fn: (module: AttnscopeModule, core: CoreHandle) => T): T {
+    const [module, core] = this.#live();
     try {
-      result = fn(core);
+      return fn(module, core);
     } catch (err) {
-      // Only a bug gets here (inputs were checked): a trap leaves the instance unusable.
+      if (err instanceof AttnscopeError) throw err;
       this.#core = null;
       this.#module = null;
       throw new AttnscopeError('internal', `the wasm module failed (${String(err)}); create a new engine`, {
         cause: err,
       });
     }
-    if (!result.ok) throw AttnscopeError.from(result);
-    return result;
   }
 }

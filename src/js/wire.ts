@@ -1,7 +1,9 @@
-// Turns the public inputs into the flat objects the embind layer reads
-// (src/bindings/embind.cpp), checking every type first: C++ must never see a
-// value of the wrong type, and a wrong length must fail before any copy.
+// Turns the public inputs into what the bindings read (src/bindings): flat
+// option objects for layers, a staged call for the attention op, checking
+// every type first: C++ must never see a value of the wrong type, and a wrong
+// length must fail before any copy.
 import { AttnscopeError } from './errors.js';
+import type { StagedArrays } from './staged.js';
 import type {
   AttentionInput,
   Mask,
@@ -11,7 +13,10 @@ import type {
   ScoringParams,
 } from './types.js';
 
-const SCORINGS = new Set(['dot', 'scaled_dot', 'general', 'additive']);
+// In the order of attnscope::Scoring (src/attention/types.hpp): the staged
+// attention call passes the index.
+const SCORING_CODES = ['dot', 'scaled_dot', 'general', 'additive'];
+const SCORINGS = new Set(SCORING_CODES);
 
 function fail(code: 'invalid_argument' | 'shape_mismatch', message: string): never {
   throw new AttnscopeError(code, message);
@@ -117,7 +122,7 @@ function objectOf(x: unknown, name: string): Record<string, unknown> {
 /**
  * The caller's result arrays (`out`), checked against the results' lengths
  * (`lengths`: result name -> elements; absent names are not results of this
- * call), as the wire's outWeights, outContext, ... Two of them may not share
+ * call), by result name. Two of them may not share
  * memory: the second copy would overwrite the first. The previous result of
  * the same call may be passed as it is.
  */
@@ -142,12 +147,28 @@ function outArrays(out: unknown, lengths: Record<string, number>): Record<string
       )
         fail('invalid_argument', `out.${key} and out.${other} share memory`);
     taken.push([key, value]);
-    wire[`out${key[0].toUpperCase()}${key.slice(1)}`] = value;
+    wire[key] = value;
   }
   return wire;
 }
 
-export function attentionWire(input: AttentionInput): Record<string, unknown> {
+/** out arrays as the embind wire names them: outWeights, outOutput, ... */
+function outKeys(out: Record<string, Float32Array>): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [`out${k[0].toUpperCase()}${k.slice(1)}`, v]));
+}
+
+/** The attention op's staged call (see staged.ts and src/bindings/core_handle.hpp). */
+export interface AttentionWire {
+  scalars: Record<string, number | boolean>;
+  /** Inputs, and the results' element counts. */
+  arrays: StagedArrays;
+  /** The caller's arrays for results, by result name. */
+  out: Record<string, Float32Array>;
+  shape: { heads: number; t: number; s: number; dv: number };
+  withScores: boolean;
+}
+
+export function attentionWire(input: AttentionInput): AttentionWire {
   const i = objectOf(input, 'the input') as unknown as AttentionInput;
   const shape = objectOf(i.shape, 'shape');
   const t = size(shape.t, 'shape.t');
@@ -159,26 +180,31 @@ export function attentionWire(input: AttentionInput): Record<string, unknown> {
   const scoring = scoringOf(i.scoring);
   const withScores = i.withScores ?? true;
   if (typeof withScores !== 'boolean') fail('invalid_argument', 'withScores must be a boolean');
+  const q = floats(i.q, 'q', heads * t * dq);
+  const k = floats(i.k, 'k', heads * s * dk);
+  const v = floats(i.v, 'v', heads * s * dv);
+  const temperature = temperatureOf(i.temperature);
+  const { causal, keyPadding } = maskOf(i.mask, s);
+  const { hidden, ...params } = paramsOf(scoring, i.params, heads, dq, dk);
+  const results = { ...(withScores ? { scores: heads * t * s } : {}), weights: heads * t * s, context: heads * t * dv };
   return {
-    heads,
-    t,
-    s,
-    dq,
-    dk,
-    dv,
-    scoring,
+    scalars: {
+      heads,
+      t,
+      s,
+      dq,
+      dk,
+      dv,
+      scoring: SCORING_CODES.indexOf(scoring),
+      hidden: (hidden as number | undefined) ?? 0,
+      temperature,
+      causal,
+      withScores,
+    },
+    arrays: { q, k, v, keyPadding, ...(params as StagedArrays), ...results },
+    out: outArrays(i.out, results),
+    shape: { heads, t, s, dv },
     withScores,
-    q: floats(i.q, 'q', heads * t * dq),
-    k: floats(i.k, 'k', heads * s * dk),
-    v: floats(i.v, 'v', heads * s * dv),
-    temperature: temperatureOf(i.temperature),
-    ...maskOf(i.mask, s),
-    ...paramsOf(scoring, i.params, heads, dq, dk),
-    ...outArrays(i.out, {
-      ...(withScores ? { scores: heads * t * s } : {}),
-      weights: heads * t * s,
-      context: heads * t * dv,
-    }),
   };
 }
 
@@ -244,7 +270,7 @@ export function layerRunWire(input: MultiHeadRunInput, shape: LayerShape): Recor
     value: valueIsKey ? undefined : floats(i.value, 'value', s * dValueIn),
     temperature: temperatureOf(i.temperature),
     ...maskOf(i.mask, s),
-    ...outArrays(i.out, { weights: heads * t * s, output: t * dModel }),
+    ...outKeys(outArrays(i.out, { weights: heads * t * s, output: t * dModel })),
   };
 }
 

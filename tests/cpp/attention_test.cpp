@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "attention/attention.hpp"
+#include "attention/validate.hpp"
 #include "core/limits.hpp"
 #include "reference.hpp"
 #include "test_util.hpp"
@@ -268,6 +269,17 @@ TEST(AttentionErrors, EmptyNonFiniteTooLargeAndBadTemperature) {
   }
   EXPECT_EQ(parse_scoring("bilinear").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(parse_scoring("additive").value(), Scoring::kAdditive);
+}
+
+// heads * t * s at the per-dimension limits is 2^34: it must be refused in
+// wasm32 too, where a 32-bit size_t product wraps to 0 and passes.
+TEST(AttentionErrors, ElementCountsAtTheLimitsAreTooLargeNotWrapped) {
+  const Status st =
+      validate::elements(limits::kMaxHeads, limits::kMaxSequence, limits::kMaxSequence, "weights");
+  EXPECT_EQ(st.code(), Code::kTooLarge);
+  EXPECT_NE(st.message().find("17179869184"), std::string::npos) << st.message();
+  EXPECT_TRUE(validate::elements(1, 1, limits::kMaxElements, "weights").is_ok());
+  EXPECT_EQ(validate::elements(1, 2, limits::kMaxElements, "weights").code(), Code::kTooLarge);
 }
 
 TEST(AttentionErrors, OverflowingScoresAreRefusedNotNan) {
