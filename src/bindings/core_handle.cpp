@@ -56,17 +56,12 @@ static_assert(std::size(kScalars) == CoreHandle::kScalarSlots &&
               std::size(kArrays) == CoreHandle::kArraySlots &&
               std::size(kElementBytes) == CoreHandle::kArraySlots);
 
-val CoreHandle::attention_layout() {
-  val scalars = val::array(), arrays = val::array(), bytes = val::array();
-  for (const char* name : kScalars) scalars.call<void>("push", std::string(name));
-  for (std::size_t i = 0; i < std::size(kArrays); ++i) {
-    arrays.call<void>("push", std::string(kArrays[i]));
-    bytes.call<void>("push", static_cast<double>(kElementBytes[i]));
-  }
-  val out = val::object();
-  out.set("scalars", scalars);
-  out.set("arrays", arrays);
-  out.set("elementBytes", bytes);
+std::string CoreHandle::attention_layout() {
+  std::string out;
+  for (const char* name : kScalars) out += std::string(out.empty() ? "" : " ") + name;
+  out += '|';
+  for (std::size_t i = 0; i < std::size(kArrays); ++i)
+    out += std::string(i ? " " : "") + kArrays[i] + ':' + std::to_string(kElementBytes[i]);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "attention/types.hpp"
 #include "bindings/staged.hpp"
@@ -18,9 +19,9 @@ using emscripten::val;
 
 class CoreHandle {
  public:
-  // The attention call's header slots, in order:
-  // { scalars: string[], arrays: string[], elementBytes: number[] }.
-  static val attention_layout();
+  // The attention call's header slots, in order: "scalars|arrays", each a
+  // space-separated list, an array as name:bytes per element.
+  static std::string attention_layout();
 
   // Address of this handle's header (fixed for its lifetime): scalars heads,
   // t, s, dq, dk, dv, scoring (the attnscope::Scoring value), hidden,

@@ -12,12 +12,9 @@
 // array must be aligned, apart from the others and inside the block.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <string>
 
 #include "core/limits.hpp"
 #include "core/status.hpp"
@@ -35,7 +32,7 @@ struct Layout {
   std::size_t header_doubles() const { return scalar_count + 2 * array_count; }
 };
 
-// Arrays start on 16-byte boundaries (SIMD loads, Float64Array views).
+// Arrays start on 16-byte boundaries of the block.
 inline constexpr std::size_t kStageAlign = 16;
 
 // The block a staged call's arrays live in, owned by its handle and freed
@@ -47,14 +44,13 @@ class StageBlock {
   StageBlock(const StageBlock&) = delete;
   StageBlock& operator=(const StageBlock&) = delete;
 
-  // A fresh block of `bytes` (the previous one is freed); false if out of memory.
+  // A fresh block of `bytes` (the previous one is freed); false if out of
+  // memory. (JS indexes HEAPF32 from its address: malloc's alignment does.)
   bool allocate(std::size_t bytes) {
     release();
-    void* p = nullptr;
-    if (bytes == 0 || posix_memalign(&p, kStageAlign, bytes) != 0) return false;
-    data_ = static_cast<std::uint8_t*>(p);
-    bytes_ = bytes;
-    return true;
+    data_ = bytes ? static_cast<std::uint8_t*>(std::malloc(bytes)) : nullptr;
+    bytes_ = data_ ? bytes : 0;
+    return data_ != nullptr;
   }
   void release() {
     std::free(data_);
@@ -71,55 +67,24 @@ class StageBlock {
 
 // A staged call's header: scalars, then per array its byte offset in the
 // block and its element count (0: absent). JS writes it; nothing in it is
-// trusted.
+// trusted. (Out of line: each check builds its message, and inlined at every
+// call site they cost the module kilobytes.)
 class Staged {
  public:
   Staged(const Layout& layout, const double* header) : layout_(layout), header_(header) {}
 
   // Checks that every present array is aligned, of a size a block can have,
   // and apart from the others; `bytes` is then the block size they need.
-  Status open(std::size_t& bytes) const {
-    bytes = 0;
-    for (std::size_t i = 0; i < layout_.array_count; ++i) {
-      std::size_t off_i = 0, end_i = 0;
-      ATTNSCOPE_RETURN_IF_ERROR(extent(i, off_i, end_i));
-      if (end_i == off_i) continue;
-      for (std::size_t j = 0; j < i; ++j) {
-        std::size_t off_j = 0, end_j = 0;
-        ATTNSCOPE_RETURN_IF_ERROR(extent(j, off_j, end_j));
-        if (off_j < end_i && off_i < end_j)
-          return {Code::kInvalidArgument, std::string("staged arrays ") + layout_.arrays[j] + " and " +
-                                              layout_.arrays[i] + " overlap"};
-      }
-      bytes = std::max(bytes, end_i);
-    }
-    return Status::ok();
-  }
+  Status open(std::size_t& bytes) const;
 
   double scalar(std::size_t slot) const { return header_[slot]; }
 
   // Scalar `slot` as an integer within [0, max].
-  Status size(std::size_t slot, std::size_t max, std::size_t& out) const {
-    const double d = scalar(slot);
-    if (!(d >= 0 && d <= static_cast<double>(max)) || d != std::floor(d))
-      return {Code::kTooLarge, std::string(layout_.scalars[slot]) + " must be an integer within [0, " +
-                                   std::to_string(max) + "]"};
-    out = static_cast<std::size_t>(d);
-    return Status::ok();
-  }
+  Status size(std::size_t slot, std::size_t max, std::size_t& out) const;
 
   // Checks that array `slot` holds exactly `expected` elements (or is absent
   // when `optional`, or when nothing is expected).
-  Status expect(std::size_t slot, std::size_t expected, bool optional) const {
-    const double n = length(slot);
-    if (n == 0 && (optional || expected == 0)) return Status::ok();
-    if (n == 0) return {Code::kInvalidArgument, std::string(layout_.arrays[slot]) + " is required"};
-    if (n != static_cast<double>(expected))
-      return {Code::kShapeMismatch, std::string(layout_.arrays[slot]) + " has " +
-                                        std::to_string(static_cast<long long>(n)) +
-                                        " elements, its shape says " + std::to_string(expected)};
-    return Status::ok();
-  }
+  Status expect(std::size_t slot, std::size_t expected, bool optional) const;
 
   // Byte offset of array `slot` in the block, or -1 when absent (after open()).
   std::ptrdiff_t offset(std::size_t slot) const {
@@ -128,23 +93,8 @@ class Staged {
 
  private:
   double length(std::size_t i) const { return header_[layout_.scalar_count + 2 * i + 1]; }
-
   // Byte range [off, end) of array i (empty when absent).
-  Status extent(std::size_t i, std::size_t& off, std::size_t& end) const {
-    const double o = header_[layout_.scalar_count + 2 * i], n = length(i);
-    off = end = 0;
-    if (n == 0) return Status::ok();
-    // (Block sizes stay below 2^31: offsets and ends fit size_t under wasm32.)
-    constexpr double kMaxBlock = 2147483647.0;
-    if (!(o >= 0 && n >= 0 && o == std::floor(o) && n == std::floor(n) &&
-          o + n * static_cast<double>(layout_.element_bytes[i]) <= kMaxBlock))
-      return {Code::kTooLarge, std::string(layout_.arrays[i]) + " does not fit in wasm memory"};
-    off = static_cast<std::size_t>(o);
-    end = off + static_cast<std::size_t>(n) * layout_.element_bytes[i];
-    if (off % kStageAlign != 0)
-      return {Code::kInvalidArgument, std::string("staged array ") + layout_.arrays[i] + " is misaligned"};
-    return Status::ok();
-  }
+  Status extent(std::size_t i, std::size_t& off, std::size_t& end) const;
 
   const Layout& layout_;
   const double* header_;

@@ -10,13 +10,6 @@ export interface WireError {
 }
 export type WireResult = WireOk | WireError;
 
-/** Slot names of a staged call's header (src/bindings/staged.hpp). */
-export interface StagedLayout {
-  scalars: string[];
-  arrays: string[];
-  elementBytes: number[];
-}
-
 export interface CoreHandle {
   header(): number;
   stage(): number;
@@ -49,7 +42,8 @@ export interface ModelHandle {
 }
 
 export interface AttnscopeModule {
-  Core: { new (): CoreHandle; attentionLayout(): StagedLayout };
+  /** attentionLayout(): the staged call's header slots, "scalars|arrays" (see src/js/staged.ts). */
+  Core: { new (): CoreHandle; attentionLayout(): string };
   Buffer: new (size: number) => BufferHandle;
   Model: new () => ModelHandle;
   Layer: new () => LayerHandle;

@@ -4,7 +4,7 @@
 // the handle allocates once the header checks out, the inputs copied into it
 // with TypedArray.set, and the results the call writes there copied out once,
 // into fresh arrays or the caller's `out`.
-import type { AttnscopeModule, StagedLayout } from './attnscope.mjs';
+import type { AttnscopeModule } from './attnscope.mjs';
 import { AttnscopeError } from './errors.js';
 
 const ALIGN = 16;
@@ -30,13 +30,16 @@ export class StagedPlan {
   readonly #offsets: number[];
   readonly #values: StagedArrays[string][];
 
-  constructor(layout: StagedLayout) {
-    this.#scalars = layout.scalars;
-    this.#arrays = layout.arrays;
-    this.#elementBytes = layout.elementBytes;
-    this.#headerSlots = layout.scalars.length + 2 * layout.arrays.length;
-    this.#offsets = new Array<number>(layout.arrays.length).fill(0);
-    this.#values = new Array<StagedArrays[string]>(layout.arrays.length).fill(undefined);
+  /** layout: "scalars|arrays" as the handle describes it, e.g. "heads t|q:4 keyPadding:1". */
+  constructor(layout: string) {
+    const [scalars = '', arrays = ''] = layout.split('|');
+    const slots = arrays.split(' ').map((a) => a.split(':'));
+    this.#scalars = scalars.split(' ');
+    this.#arrays = slots.map(([name]) => name);
+    this.#elementBytes = slots.map(([, bytes]) => Number(bytes));
+    this.#headerSlots = this.#scalars.length + 2 * this.#arrays.length;
+    this.#offsets = new Array<number>(this.#arrays.length).fill(0);
+    this.#values = new Array<StagedArrays[string]>(this.#arrays.length).fill(undefined);
   }
 
   /**

@@ -16,7 +16,8 @@ const module = await createAttnscopeModule({
     return {};
   },
 });
-const layout = module.Core.attentionLayout();
+const [scalarNames, arrayNames] = module.Core.attentionLayout().split('|');
+const layout = { scalars: scalarNames.split(' '), arrays: arrayNames.split(' ').map((a) => a.split(':')[0]) };
 
 // A raw call: header values by name (arrays as [byteOffset, length]), the
 // inputs written at their offsets after stage(). Returns { staged, ok, error, read }.
