@@ -120,11 +120,11 @@ function objectOf(x: unknown, name: string): Record<string, unknown> {
 }
 
 /**
- * The caller's result arrays (`out`), checked against the results' lengths
- * (`lengths`: result name -> elements; absent names are not results of this
- * call), by result name. Two of them may not share
- * memory: the second copy would overwrite the first. The previous result of
- * the same call may be passed as it is.
+ * The caller's result arrays (`out`) by result name, checked against the
+ * results' lengths (`lengths`: result name -> elements; absent names are not
+ * results of this call). Two of them may not share memory: the second copy
+ * would overwrite the first. The previous result of the same call may be
+ * passed as it is.
  */
 function outArrays(out: unknown, lengths: Record<string, number>): Record<string, Float32Array> {
   if (out === undefined || out === null) return {};
