@@ -28,8 +28,6 @@ struct Layout {
   const char* const* arrays;
   std::size_t array_count;
   const std::size_t* element_bytes;  // per array: 4 (float32) or 1 (uint8)
-
-  std::size_t header_doubles() const { return scalar_count + 2 * array_count; }
 };
 
 // Arrays start on 16-byte boundaries of the block.

@@ -14,7 +14,6 @@ export type StagedArrays = Record<string, Float32Array | Uint8Array | number | u
 
 /** The handle methods a staged call goes through (see src/bindings/core_handle.hpp). */
 export interface StagedHandle {
-  header(): number;
   stage(): number;
   release(): void;
   lastError(): { code?: unknown; message?: unknown };
@@ -52,7 +51,7 @@ export class StagedPlan {
   run(
     module: AttnscopeModule,
     handle: StagedHandle,
-    headerAddress: number,
+    headerAddress: number, // the handle's header() (fixed for its life: callers keep it)
     call: () => boolean,
     scalars: Record<string, number | boolean>,
     arrays: StagedArrays,
